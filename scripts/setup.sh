@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Shared by run.sh and test.sh: install the Debian packages the build and the
+# tests need (only those missing), then configure and build in build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+    cmake ninja-build g++ pkg-config
+    zlib1g-dev libssl-dev libpcap-dev libboost-dev
+    qt6-base-dev qt6-websockets-dev
+    python3 python3-websockets
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "Installing: ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+werror=OFF
+[ "${CI:-}" = "true" ] && werror=ON
+if [ ! -f build/build.ninja ]; then
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOCKSCOPE_WERROR="$werror"
+else
+    cmake -S . -B build -DSOCKSCOPE_WERROR="$werror" > /dev/null
+fi
+cmake --build build -j"$(nproc)"
