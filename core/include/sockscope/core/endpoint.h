@@ -44,6 +44,8 @@ struct EndpointConfig {
     RandomSource random;            // empty: OpenSSL CSPRNG
     // Compress outgoing messages of at least this many bytes when deflate is negotiated.
     std::size_t compressThreshold = 0;
+    // Emit FrameReceived/FrameSent events (viewers, -v). Off saves work per frame.
+    bool frameEvents = true;
 };
 
 namespace event {
@@ -156,7 +158,8 @@ public:
     const std::optional<DeflateParams>& deflate() const { return deflate_; }
     const std::string& subprotocol() const { return subprotocol_; }
     std::uint64_t bytesReceived() const { return bytesIn_; }
-    std::uint64_t bytesSent() const { return bytesOut_; }
+    // Bytes queued for sending so far (handshake included).
+    std::uint64_t bytesQueued() const { return bytesOut_; }
 
 private:
     // MessageSink
@@ -169,9 +172,12 @@ private:
 
     void processInput(std::span<std::uint8_t> bytes);
     void processHandshake();
+    void openAfterHead(std::size_t headSize);
     void openWith(std::span<std::uint8_t> leftover);
     void writeFrame(std::uint8_t opcode, bool fin, bool rsv1, std::span<const std::uint8_t> payload);
     void fail(const ProtocolError& error);
+    void rejectHandshake(const ProtocolError& error, HttpResponse response, std::string body);
+    void receivedClose(std::span<const std::uint8_t> payload);
     void finishClosed(std::optional<std::uint16_t> code, std::string reason, bool clean);
     MaskKey nextMaskKey();
 
@@ -195,6 +201,7 @@ private:
     event::Message assembling_;
     bool closeSent_ = false;
     bool closeReceived_ = false;
+    bool closedFirstByUs_ = false;
     std::optional<std::uint16_t> peerCloseCode_;
     std::string peerCloseReason_;
     bool sendingFragmented_ = false;

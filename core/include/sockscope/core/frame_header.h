@@ -55,7 +55,8 @@ HeaderParse parseFrameHeader(std::span<const std::uint8_t> bytes);
 std::size_t serializeFrameHeader(const FrameHeader& header,
                                  std::span<std::uint8_t, kMaxFrameHeaderSize> out);
 
-// Header + payload. When header.masked the payload is masked with header.maskKey.
+// Header + payload; the length written is payload.size(). When header.masked
+// the payload is masked with header.maskKey.
 std::vector<std::uint8_t> buildFrame(const FrameHeader& header,
                                      std::span<const std::uint8_t> payload);
 void appendFrame(std::vector<std::uint8_t>& out, const FrameHeader& header,

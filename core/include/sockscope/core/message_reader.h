@@ -75,12 +75,14 @@ public:
 private:
     bool violation(ViolationKind kind, std::uint64_t offset, std::string detail);
     bool deliverData(std::span<const std::uint8_t> data, std::uint64_t wireOffset);
+    bool inflateChunk(std::span<const std::uint8_t> chunk, bool fin, std::uint64_t wireOffset);
     bool finishMessage();
 
     MessageReaderConfig config_;
     MessageSink& sink_;
     FrameDecoder decoder_;
     bool failed_ = false;
+    bool closeSeen_ = false;
 
     // Current frame
     FrameHeader frame_;
@@ -94,6 +96,7 @@ private:
     MessageSummary message_;
     Utf8Validator utf8_;
     bool utf8Failed_ = false;
+    bool inflateFailed_ = false;
     std::optional<MessageInflater> inflater_;
     std::vector<std::uint8_t> inflated_;
 };
