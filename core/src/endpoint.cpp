@@ -32,7 +32,8 @@ Endpoint::Endpoint(EndpointConfig config) : config_(std::move(config)) {
 Endpoint::~Endpoint() = default;
 
 std::optional<EndpointEvent> Endpoint::nextEvent() {
-    if (events_.empty()) return std::nullopt;
+    if (events_.empty())
+        return std::nullopt;
     EndpointEvent e = std::move(events_.front());
     events_.pop_front();
     return e;
@@ -60,7 +61,8 @@ void Endpoint::receive(std::span<const std::uint8_t> bytes) {
 
 void Endpoint::receive(std::span<std::uint8_t> bytes) {
     bytesIn_ += bytes.size();
-    if (state_ == EndpointState::Closed || bytes.empty()) return;
+    if (state_ == EndpointState::Closed || bytes.empty())
+        return;
     if (state_ == EndpointState::Connecting) {
         handshakeBuffer_.insert(handshakeBuffer_.end(), bytes.begin(), bytes.end());
         processHandshake();
@@ -70,7 +72,8 @@ void Endpoint::receive(std::span<std::uint8_t> bytes) {
 }
 
 void Endpoint::receiveEof() {
-    if (state_ == EndpointState::Closed) return;
+    if (state_ == EndpointState::Closed)
+        return;
     if (state_ == EndpointState::Connecting) {
         events_.push_back(event::HandshakeFailed{
             ProtocolError{ViolationKind::HandshakeMalformed, handshakeBuffer_.size(),
@@ -87,10 +90,12 @@ void Endpoint::processHandshake() {
     const std::span<const std::uint8_t> buffered(handshakeBuffer_);
     if (config_.role == Role::Server) {
         auto parse = parseHttpRequest(buffered, config_.maxHandshakeBytes);
-        if (parse.status == ParseStatus::NeedMore) return;
+        if (parse.status == ParseStatus::NeedMore)
+            return;
         if (parse.status == ParseStatus::Error) {
             const bool tooLarge = parse.error->kind == ViolationKind::HandshakeTooLarge;
-            HttpResponse response{"HTTP/1.1", tooLarge ? 431 : 400,
+            HttpResponse response{"HTTP/1.1",
+                                  tooLarge ? 431 : 400,
                                   tooLarge ? "Request Header Fields Too Large" : "Bad Request",
                                   {}};
             rejectHandshake(*parse.error, std::move(response), parse.error->detail + "\n");
@@ -113,14 +118,16 @@ void Endpoint::processHandshake() {
         openAfterHead(parse.consumed);
     } else {
         auto parse = parseHttpResponse(buffered, config_.maxHandshakeBytes);
-        if (parse.status == ParseStatus::NeedMore) return;
+        if (parse.status == ParseStatus::NeedMore)
+            return;
         if (parse.status == ParseStatus::Error) {
             events_.push_back(event::HandshakeFailed{*parse.error, 0});
             state_ = EndpointState::Closed;
             closeTransport_ = true;
             return;
         }
-        ClientHandshakeResult check = checkServerResponse(parse.message, config_.client, clientKey_);
+        ClientHandshakeResult check =
+            checkServerResponse(parse.message, config_.client, clientKey_);
         if (check.error) {
             events_.push_back(event::HandshakeFailed{*check.error, parse.message.status});
             state_ = EndpointState::Closed;
@@ -130,8 +137,7 @@ void Endpoint::processHandshake() {
         subprotocol_ = check.subprotocol;
         deflate_ = check.deflate;
         events_.push_back(event::HandshakeDone{request_, std::move(parse.message),
-                                               check.subprotocol, check.extensions,
-                                               check.deflate});
+                                               check.subprotocol, check.extensions, check.deflate});
         openAfterHead(parse.consumed);
         return;
     }
@@ -172,23 +178,26 @@ void Endpoint::openWith(std::span<std::uint8_t> leftover) {
     reader_ = std::make_unique<MessageReader>(readerConfig, static_cast<MessageSink&>(*this));
     if (deflate_) {
         const bool client = config_.role == Role::Client;
-        deflater_.emplace(client ? deflate_->clientMaxWindowBits : deflate_->serverMaxWindowBits,
-                          client ? deflate_->clientNoContextTakeover
-                                 : deflate_->serverNoContextTakeover);
+        deflater_.emplace(
+            client ? deflate_->clientMaxWindowBits : deflate_->serverMaxWindowBits,
+            client ? deflate_->clientNoContextTakeover : deflate_->serverNoContextTakeover);
     }
-    if (!leftover.empty()) processInput(leftover);
+    if (!leftover.empty())
+        processInput(leftover);
 }
 
 void Endpoint::processInput(std::span<std::uint8_t> bytes) {
     // After the peer's close nothing more is read (RFC 6455 §5.5.1).
-    if (closeReceived_ || !reader_ || reader_->failed()) return;
+    if (closeReceived_ || !reader_ || reader_->failed())
+        return;
     reader_->feed(bytes);
 }
 
 // --- MessageSink ---------------------------------------------------------
 
 bool Endpoint::onFrame(const FrameHeader& header, const FrameOffsets& offsets) {
-    if (config_.frameEvents) events_.push_back(event::FrameReceived{header, offsets});
+    if (config_.frameEvents)
+        events_.push_back(event::FrameReceived{header, offsets});
     return true;
 }
 
@@ -216,7 +225,8 @@ bool Endpoint::onControlFrame(const FrameHeader& header, std::span<const std::ui
     switch (static_cast<Opcode>(header.opcode)) {
         case Opcode::Ping:
             events_.push_back(event::Ping{{payload.begin(), payload.end()}});
-            if (config_.autoPong && !closeSent_) writeFrame(static_cast<std::uint8_t>(Opcode::Pong), true, false, payload);
+            if (config_.autoPong && !closeSent_)
+                writeFrame(static_cast<std::uint8_t>(Opcode::Pong), true, false, payload);
             return true;
         case Opcode::Pong:
             events_.push_back(event::Pong{{payload.begin(), payload.end()}});
@@ -233,8 +243,9 @@ void Endpoint::receivedClose(std::span<const std::uint8_t> payload) {
     // The reader has already validated the body (a bad one fails the connection).
     const ClosePayloadResult close = parseClosePayload(payload);
     closeReceived_ = true;
-    peerCloseCode_ = close.payload.code ? close.payload.code
-                                        : std::optional<std::uint16_t>(close_code::NoStatusReceived);
+    peerCloseCode_ = close.payload.code
+                         ? close.payload.code
+                         : std::optional<std::uint16_t>(close_code::NoStatusReceived);
     peerCloseReason_ = close.payload.reason;
     events_.push_back(event::CloseReceived{close.payload.code, close.payload.reason});
     if (!closeSent_) {
@@ -268,7 +279,8 @@ void Endpoint::fail(const ProtocolError& error) {
 }
 
 void Endpoint::finishClosed(std::optional<std::uint16_t> code, std::string reason, bool clean) {
-    if (state_ == EndpointState::Closed) return;
+    if (state_ == EndpointState::Closed)
+        return;
     state_ = EndpointState::Closed;
     closeTransport_ = true;
     events_.push_back(event::Closed{code, std::move(reason), clean, closedFirstByUs_});
@@ -308,7 +320,8 @@ void Endpoint::writeFrame(std::uint8_t opcode, bool fin, bool rsv1,
     const std::size_t before = out_.size();
     appendFrame(out_, h, payload);
     bytesOut_ += out_.size() - before;
-    if (config_.frameEvents) events_.push_back(event::FrameSent{h, offset});
+    if (config_.frameEvents)
+        events_.push_back(event::FrameSent{h, offset});
 }
 
 bool Endpoint::sendText(std::string_view text) {
@@ -322,7 +335,8 @@ bool Endpoint::sendBinary(std::span<const std::uint8_t> data) {
 
 bool Endpoint::sendMessage(std::uint8_t opcode, std::span<const std::uint8_t> data,
                            std::size_t fragments) {
-    if (state_ != EndpointState::Open || closeSent_ || sendingFragmented_) return false;
+    if (state_ != EndpointState::Open || closeSent_ || sendingFragmented_)
+        return false;
     if (opcode != static_cast<std::uint8_t>(Opcode::Text) &&
         opcode != static_cast<std::uint8_t>(Opcode::Binary))
         return false;
@@ -339,7 +353,8 @@ bool Endpoint::sendMessage(std::uint8_t opcode, std::span<const std::uint8_t> da
     std::size_t pos = 0;
     for (std::size_t i = 0; i < fragments; ++i) {
         const std::size_t n = base + (extra > 0 ? 1 : 0);
-        if (extra > 0) --extra;
+        if (extra > 0)
+            --extra;
         writeFrame(i == 0 ? opcode : static_cast<std::uint8_t>(Opcode::Continuation),
                    i + 1 == fragments, compress && i == 0, wire.subspan(pos, n));
         pos += n;
@@ -348,23 +363,28 @@ bool Endpoint::sendMessage(std::uint8_t opcode, std::span<const std::uint8_t> da
 }
 
 bool Endpoint::sendFrame(std::uint8_t opcode, std::span<const std::uint8_t> payload, bool fin) {
-    if (state_ != EndpointState::Open || closeSent_) return false;
-    if (isControlOpcode(opcode) || isReservedOpcode(opcode)) return false;
+    if (state_ != EndpointState::Open || closeSent_)
+        return false;
+    if (isControlOpcode(opcode) || isReservedOpcode(opcode))
+        return false;
     const bool continuation = opcode == static_cast<std::uint8_t>(Opcode::Continuation);
-    if (continuation != sendingFragmented_) return false;
+    if (continuation != sendingFragmented_)
+        return false;
     writeFrame(opcode, fin, false, payload);
     sendingFragmented_ = !fin;
     return true;
 }
 
 bool Endpoint::ping(std::span<const std::uint8_t> payload) {
-    if (state_ != EndpointState::Open || closeSent_ || payload.size() > 125) return false;
+    if (state_ != EndpointState::Open || closeSent_ || payload.size() > 125)
+        return false;
     writeFrame(static_cast<std::uint8_t>(Opcode::Ping), true, false, payload);
     return true;
 }
 
 bool Endpoint::pong(std::span<const std::uint8_t> payload) {
-    if (state_ != EndpointState::Open || closeSent_ || payload.size() > 125) return false;
+    if (state_ != EndpointState::Open || closeSent_ || payload.size() > 125)
+        return false;
     writeFrame(static_cast<std::uint8_t>(Opcode::Pong), true, false, payload);
     return true;
 }
@@ -372,8 +392,10 @@ bool Endpoint::pong(std::span<const std::uint8_t> payload) {
 bool Endpoint::close(std::optional<std::uint16_t> code, std::string_view reason) {
     if (closeSent_ || (state_ != EndpointState::Open && state_ != EndpointState::Closing))
         return false;
-    if (code && !isValidCloseCodeOnWire(*code)) return false;
-    if (reason.size() > kMaxCloseReason || (!code && !reason.empty())) return false;
+    if (code && !isValidCloseCodeOnWire(*code))
+        return false;
+    if (reason.size() > kMaxCloseReason || (!code && !reason.empty()))
+        return false;
     writeFrame(static_cast<std::uint8_t>(Opcode::Close), true, false,
                buildClosePayload(code, reason));
     closeSent_ = true;
@@ -403,7 +425,8 @@ void Endpoint::sendRawFrame(const FrameHeader& header, std::span<const std::uint
     } else {
         sendRaw(payload);
     }
-    if (config_.frameEvents) events_.push_back(event::FrameSent{header, offset});
+    if (config_.frameEvents)
+        events_.push_back(event::FrameSent{header, offset});
 }
 
 }  // namespace sockscope

@@ -31,7 +31,8 @@ std::size_t FrameDecoder::feed(std::span<std::uint8_t> data, FrameSink& sink) {
                 std::size_t take = std::min(size - pos, kMaxFrameHeaderSize - spillSize_);
                 std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(pos), take,
                             spill_.begin() + static_cast<std::ptrdiff_t>(spillSize_));
-                parse = parseFrameHeader(std::span<const std::uint8_t>(spill_.data(), before + take));
+                parse =
+                    parseFrameHeader(std::span<const std::uint8_t>(spill_.data(), before + take));
                 if (parse.status == HeaderStatus::NeedMore) {
                     spillSize_ += take;
                     offset_ += take;
@@ -56,10 +57,12 @@ std::size_t FrameDecoder::feed(std::span<std::uint8_t> data, FrameSink& sink) {
                 parse.violation->offset += headerOffset;
                 violation = &*parse.violation;
             }
-            if (!sink.onFrameHeader(header_, offsets, violation)) return pos;
+            if (!sink.onFrameHeader(header_, offsets, violation))
+                return pos;
             if (remaining_ == 0) {
                 inPayload_ = false;
-                if (!sink.onFrameEnd()) return pos;
+                if (!sink.onFrameEnd())
+                    return pos;
             }
             continue;
         }
@@ -67,16 +70,19 @@ std::size_t FrameDecoder::feed(std::span<std::uint8_t> data, FrameSink& sink) {
         const std::size_t chunk =
             static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, size - pos));
         const std::span<std::uint8_t> bytes = data.subspan(pos, chunk);
-        if (header_.masked) applyMask(bytes, header_.maskKey, static_cast<std::size_t>(payloadPos_ & 3));
+        if (header_.masked)
+            applyMask(bytes, header_.maskKey, static_cast<std::size_t>(payloadPos_ & 3));
         const std::uint64_t at = payloadPos_;
         pos += chunk;
         offset_ += chunk;
         payloadPos_ += chunk;
         remaining_ -= chunk;
-        if (!sink.onFramePayload(bytes, at)) return pos;
+        if (!sink.onFramePayload(bytes, at))
+            return pos;
         if (remaining_ == 0) {
             inPayload_ = false;
-            if (!sink.onFrameEnd()) return pos;
+            if (!sink.onFrameEnd())
+                return pos;
         }
     }
     return pos;

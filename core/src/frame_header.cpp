@@ -7,9 +7,12 @@ namespace sockscope {
 
 std::size_t FrameHeader::size() const {
     std::size_t n = 2;
-    if (lengthEncoding == LengthEncoding::Medium16) n += 2;
-    if (lengthEncoding == LengthEncoding::Long64) n += 8;
-    if (masked) n += 4;
+    if (lengthEncoding == LengthEncoding::Medium16)
+        n += 2;
+    if (lengthEncoding == LengthEncoding::Long64)
+        n += 8;
+    if (masked)
+        n += 4;
     return n;
 }
 
@@ -37,7 +40,8 @@ HeaderParse parseFrameHeader(std::span<const std::uint8_t> bytes) {
         h.lengthEncoding = LengthEncoding::Long64;
         size += 8;
     }
-    if (h.masked) size += 4;
+    if (h.masked)
+        size += 4;
     if (bytes.size() < size) {
         result.needed = size;
         return result;
@@ -54,18 +58,20 @@ HeaderParse parseFrameHeader(std::span<const std::uint8_t> bytes) {
         }
     } else {
         std::uint64_t len = 0;
-        for (std::size_t i = 2; i < 10; ++i) len = (len << 8) | bytes[i];
+        for (std::size_t i = 2; i < 10; ++i)
+            len = (len << 8) | bytes[i];
         h.payloadLength = len;
         if (len >> 63) {
             result.violation = ProtocolError{ViolationKind::LengthMsbSet, 2,
                                              "64-bit length has its most significant bit set"};
         } else if (len <= 0xFFFF) {
-            result.violation = ProtocolError{
-                ViolationKind::NonMinimalLength, 1,
-                "64-bit length " + std::to_string(len) + " fits a shorter form"};
+            result.violation =
+                ProtocolError{ViolationKind::NonMinimalLength, 1,
+                              "64-bit length " + std::to_string(len) + " fits a shorter form"};
         }
     }
-    if (h.masked) std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(size - 4), 4, h.maskKey.begin());
+    if (h.masked)
+        std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(size - 4), 4, h.maskKey.begin());
     result.status = HeaderStatus::Complete;
     result.consumed = size;
     result.needed = size;
@@ -74,9 +80,9 @@ HeaderParse parseFrameHeader(std::span<const std::uint8_t> bytes) {
 
 std::size_t serializeFrameHeader(const FrameHeader& h,
                                  std::span<std::uint8_t, kMaxFrameHeaderSize> out) {
-    out[0] = static_cast<std::uint8_t>((h.fin ? 0x80 : 0) | (h.rsv1 ? 0x40 : 0) |
-                                       (h.rsv2 ? 0x20 : 0) | (h.rsv3 ? 0x10 : 0) |
-                                       (h.opcode & 0x0F));
+    out[0] =
+        static_cast<std::uint8_t>((h.fin ? 0x80 : 0) | (h.rsv1 ? 0x40 : 0) | (h.rsv2 ? 0x20 : 0) |
+                                  (h.rsv3 ? 0x10 : 0) | (h.opcode & 0x0F));
     const std::uint8_t maskBit = h.masked ? 0x80 : 0;
     // The shortest form that holds the length, unless a longer one was asked for.
     LengthEncoding encoding = h.lengthEncoding;

@@ -10,6 +10,7 @@
 
 #include "sockscope/core/http_message.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -33,6 +34,13 @@ using MaybeError = std::optional<HeadError>;
 
 std::string text(Bytes b, std::size_t from, std::size_t to) {
     return std::string(reinterpret_cast<const char*>(b.data()) + from, to - from);
+}
+
+// Quoted excerpt of already validated (printable) bytes for a detail, capped
+// so a 16 KiB line does not become a 16 KiB message.
+std::string quote(Bytes b, std::size_t from, std::size_t to) {
+    constexpr std::size_t kMax = 64;
+    return "'" + text(b, from, std::min(to, from + kMax)) + (to - from > kMax ? "...'" : "'");
 }
 
 std::size_t findLf(Bytes b, std::size_t from, std::size_t limit) {
@@ -74,13 +82,13 @@ MaybeError parseVersion(Bytes b, std::size_t& i, std::size_t end, std::string& o
     const std::size_t start = i;
     for (const char expected : kPattern) {
         if (i == end) {
-            return HeadError{i, "bad HTTP version: truncated '" + text(b, start, i) + "'"};
+            return HeadError{i, "bad HTTP version: truncated " + quote(b, start, i)};
         }
         const unsigned char c = b[i];
         const bool ok = expected == '0' ? (c >= '0' && c <= '9') : c == expected;
         if (!ok) {
-            return HeadError{i, "bad HTTP version: unexpected " + describeByte(c) +
-                                    " (expected HTTP/x.y)"};
+            return HeadError{
+                i, "bad HTTP version: unexpected " + describeByte(c) + " (expected HTTP/x.y)"};
         }
         ++i;
     }
@@ -121,8 +129,8 @@ MaybeError parseRequestLine(Bytes b, std::size_t start, std::size_t end, HttpReq
         return error;
     }
     if (i != end) {
-        return HeadError{i, "bad HTTP version: unexpected " + describeByte(b[i]) +
-                                " after '" + request.version + "'"};
+        return HeadError{i, "bad HTTP version: unexpected " + describeByte(b[i]) + " after '" +
+                                request.version + "'"};
     }
     return std::nullopt;
 }
@@ -177,19 +185,20 @@ MaybeError parseStatusLine(Bytes b, std::size_t start, std::size_t end, HttpResp
 // field-line = field-name ":" OWS field-value OWS (RFC 9112 §5)
 MaybeError parseFieldLine(Bytes b, std::size_t start, std::size_t end, HttpFields& fields) {
     if (isOws(b[start])) {
-        return HeadError{start, "obsolete line folding: a field line starts with whitespace "
-                                "(RFC 9112 §5.2)"};
+        return HeadError{start,
+                         "obsolete line folding: a field line starts with whitespace "
+                         "(RFC 9112 §5.2)"};
     }
     std::size_t i = start;
     while (i < end && isTchar(b[i])) {
         ++i;
     }
     if (i == end) {
-        return HeadError{i, "field line without a colon: '" + text(b, start, end) + "'"};
+        return HeadError{i, "field line without a colon: " + quote(b, start, end)};
     }
     if (isOws(b[i])) {
-        return HeadError{i, "whitespace between field name '" + text(b, start, i) +
-                                "' and colon (RFC 9112 §5.1)"};
+        return HeadError{i, "whitespace between field name " + quote(b, start, i) +
+                                " and colon (RFC 9112 §5.1)"};
     }
     if (b[i] != ':') {
         return HeadError{i, "invalid character " + describeByte(b[i]) + " in a field name"};
@@ -206,7 +215,7 @@ MaybeError parseFieldLine(Bytes b, std::size_t start, std::size_t end, HttpField
         const std::string what = c == 0      ? std::string("NUL byte")
                                  : c == '\r' ? std::string("bare CR")
                                              : "control character " + describeByte(c);
-        return HeadError{i, what + " in the value of field '" + text(b, start, colon) + "'"};
+        return HeadError{i, what + " in the value of field " + quote(b, start, colon)};
     }
     std::string_view value(reinterpret_cast<const char*>(b.data()) + colon + 1, end - colon - 1);
     fields.add(text(b, start, colon), std::string(detail::trimOws(value)));
@@ -272,9 +281,9 @@ HttpParse<Message> parseHead(Bytes bytes, std::size_t maxBytes, bool skipEmptyLi
     const std::size_t limit = std::min(bytes.size(), maxBytes);
     const bool full = bytes.size() >= maxBytes;
     const auto tooLarge = [&] {
-        return fail(ViolationKind::HandshakeTooLarge,
-                    {maxBytes, "no end of the HTTP head within " + std::to_string(maxBytes) +
-                                   " bytes"});
+        return fail(
+            ViolationKind::HandshakeTooLarge,
+            {maxBytes, "no end of the HTTP head within " + std::to_string(maxBytes) + " bytes"});
     };
 
     std::size_t start = 0;
@@ -386,8 +395,7 @@ bool HttpFields::hasToken(std::string_view name, std::string_view token) const {
     return false;
 }
 
-HttpParse<HttpRequest> parseHttpRequest(std::span<const std::uint8_t> bytes,
-                                        std::size_t maxBytes) {
+HttpParse<HttpRequest> parseHttpRequest(std::span<const std::uint8_t> bytes, std::size_t maxBytes) {
     return parseHead<HttpRequest>(bytes, maxBytes, true);
 }
 
@@ -415,7 +423,7 @@ std::string serializeResponse(const HttpResponse& response) {
     out += response.version.empty() ? std::string_view("HTTP/1.1") : response.version;
     out += ' ';
     // status-code is exactly three digits (RFC 9112 §4).
-    const int status = response.status;
+    const int status = std::clamp(response.status, 0, 999);
     out += char('0' + (status / 100) % 10);
     out += char('0' + (status / 10) % 10);
     out += char('0' + status % 10);

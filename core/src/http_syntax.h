@@ -14,13 +14,8 @@ constexpr bool isTchar(unsigned char c) {
     if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
         return true;
     }
-    switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*':
-        case '+': case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-            return true;
-        default:
-            return false;
-    }
+    constexpr std::string_view kPunctuation = "!#$%&'*+-.^_`|~";
+    return kPunctuation.find(char(c)) != std::string_view::npos;
 }
 
 constexpr bool isToken(std::string_view text) {
@@ -35,12 +30,20 @@ constexpr bool isToken(std::string_view text) {
     return true;
 }
 
-constexpr bool isVchar(unsigned char c) { return c >= 0x21 && c <= 0x7e; }
-constexpr bool isObsText(unsigned char c) { return c >= 0x80; }
+constexpr bool isVchar(unsigned char c) {
+    return c >= 0x21 && c <= 0x7e;
+}
+constexpr bool isObsText(unsigned char c) {
+    return c >= 0x80;
+}
 // OWS = *( SP / HTAB )
-constexpr bool isOws(unsigned char c) { return c == ' ' || c == '\t'; }
+constexpr bool isOws(unsigned char c) {
+    return c == ' ' || c == '\t';
+}
 
-constexpr char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+constexpr char asciiLower(char c) {
+    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
 
 constexpr std::string_view trimOws(std::string_view text) {
     while (!text.empty() && isOws(static_cast<unsigned char>(text.front()))) {

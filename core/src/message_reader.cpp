@@ -13,13 +13,17 @@ MessageReader::MessageReader(MessageReaderConfig config, MessageSink& sink)
 MessageReader::~MessageReader() = default;
 
 std::size_t MessageReader::feed(std::span<std::uint8_t> data) {
-    if (failed_) return 0;
+    if (failed_)
+        return 0;
     return decoder_.feed(data, *this);
 }
 
 bool MessageReader::violation(ViolationKind kind, std::uint64_t offset, std::string detail) {
-    if (inMessage_) message_.valid = false;
-    if (config_.strict) failed_ = true;
+    frameViolated_ = true;
+    if (inMessage_)
+        message_.valid = false;
+    if (config_.strict)
+        failed_ = true;
     const bool go = sink_.onViolation(ProtocolError{kind, offset, std::move(detail)});
     return go && !config_.strict;
 }
@@ -30,16 +34,18 @@ bool MessageReader::onFrameHeader(const FrameHeader& h, const FrameOffsets& offs
     frameOffsets_ = offsets;
     frameIsControl_ = isControlOpcode(h.opcode);
     skipFrame_ = false;
+    frameViolated_ = false;
     control_.clear();
-    if (!sink_.onFrame(h, offsets)) return false;
+    if (!sink_.onFrame(h, offsets))
+        return false;
 
     const std::uint64_t at = offsets.header;
     if (lengthViolation &&
         !violation(lengthViolation->kind, lengthViolation->offset, lengthViolation->detail))
         return false;
-    if (closeSeen_ && !violation(ViolationKind::DataAfterClose, at,
-                                 std::string(opcodeName(h.opcode)) +
-                                     " frame after the peer's close frame"))
+    if (closeSeen_ &&
+        !violation(ViolationKind::DataAfterClose, at,
+                   std::string(opcodeName(h.opcode)) + " frame after the peer's close frame"))
         return false;
     if (config_.sender == Role::Client && !h.masked &&
         !violation(ViolationKind::UnmaskedClientFrame, at + 1, "MASK bit is 0 in a client frame"))
@@ -68,9 +74,9 @@ bool MessageReader::onFrameHeader(const FrameHeader& h, const FrameOffsets& offs
     }
     if (isReservedOpcode(h.opcode)) {
         skipFrame_ = true;
-        return violation(ViolationKind::ReservedOpcode, at,
-                         "opcode 0x" + std::string(1, "0123456789abcdef"[h.opcode]) +
-                             " is reserved");
+        return violation(
+            ViolationKind::ReservedOpcode, at,
+            "opcode 0x" + std::string(1, "0123456789abcdef"[h.opcode]) + " is reserved");
     }
     if (h.payloadLength > config_.limits.maxFrameSize &&
         !violation(ViolationKind::FrameTooBig, at,
@@ -98,23 +104,28 @@ bool MessageReader::onFrameHeader(const FrameHeader& h, const FrameOffsets& offs
                              "continuation frame without a message in progress");
         }
         if (message_.frames + 1 > config_.limits.maxFragments &&
-            !violation(ViolationKind::TooManyFragments, at,
-                       "message exceeds " + std::to_string(config_.limits.maxFragments) +
-                           " fragments"))
+            !violation(
+                ViolationKind::TooManyFragments, at,
+                "message exceeds " + std::to_string(config_.limits.maxFragments) + " fragments"))
             return false;
     } else {
         if (inMessage_) {
+            // The violation belongs to the interrupted message, not to this frame.
+            const bool frameWasViolated = frameViolated_;
             if (!violation(ViolationKind::ExpectedContinuation, at,
                            std::string(opcodeName(h.opcode)) +
                                " frame while a fragmented message is in progress"))
                 return false;
             // Lenient: the unfinished message ends here, marked invalid.
-            if (!finishMessage()) return false;
+            if (!finishMessage())
+                return false;
+            frameViolated_ = frameWasViolated;
         }
         inMessage_ = true;
         message_ = MessageSummary{};
         message_.opcode = h.opcode;
         message_.compressed = h.rsv1 && config_.deflate.has_value();
+        message_.valid = !frameViolated_;
         utf8_.reset();
         utf8Failed_ = false;
         if (message_.compressed && !inflater_) {
@@ -122,10 +133,10 @@ bool MessageReader::onFrameHeader(const FrameHeader& h, const FrameOffsets& offs
             const DeflateParams& p = *config_.deflate;
             inflater_.emplace(fromClient ? p.clientMaxWindowBits : p.serverMaxWindowBits,
                               fromClient ? p.clientNoContextTakeover : p.serverNoContextTakeover,
-                              config_.limits.maxMessageSize,
-                              config_.limits.maxDecompressionRatio);
+                              config_.limits.maxMessageSize, config_.limits.maxDecompressionRatio);
         }
-        if (!sink_.onMessageBegin(message_.opcode, message_.compressed)) return false;
+        if (!sink_.onMessageBegin(message_.opcode, message_.compressed))
+            return false;
     }
     ++message_.frames;
     // Fail before the bytes arrive when the announced size already exceeds the limit.
@@ -139,8 +150,10 @@ bool MessageReader::onFrameHeader(const FrameHeader& h, const FrameOffsets& offs
     return true;
 }
 
-bool MessageReader::onFramePayload(std::span<const std::uint8_t> chunk, std::uint64_t payloadOffset) {
-    if (skipFrame_) return true;
+bool MessageReader::onFramePayload(std::span<const std::uint8_t> chunk,
+                                   std::uint64_t payloadOffset) {
+    if (skipFrame_)
+        return true;
     if (frameIsControl_) {
         // A lenient reader keeps what an oversized control frame carried, within the frame limit.
         const std::size_t room = static_cast<std::size_t>(
@@ -151,16 +164,19 @@ bool MessageReader::onFramePayload(std::span<const std::uint8_t> chunk, std::uin
     }
     message_.wireLength += chunk.size();
     const std::uint64_t wireOffset = frameOffsets_.payload + payloadOffset;
-    if (!message_.compressed) return deliverData(chunk, wireOffset);
+    if (!message_.compressed)
+        return deliverData(chunk, wireOffset);
     return inflateChunk(chunk, false, wireOffset);
 }
 
 bool MessageReader::inflateChunk(std::span<const std::uint8_t> chunk, bool fin,
                                  std::uint64_t wireOffset) {
-    if (utf8Failed_ || inflateFailed_) return true;  // lenient: already reported
+    if (utf8Failed_ || inflateFailed_)
+        return true;  // lenient: already reported
     inflated_.clear();
     const InflateStatus status = inflater_->inflate(chunk, fin, inflated_);
-    if (!inflated_.empty() && !deliverData(inflated_, wireOffset)) return false;
+    if (!inflated_.empty() && !deliverData(inflated_, wireOffset))
+        return false;
     if (status == InflateStatus::Error) {
         inflateFailed_ = true;
         return violation(ViolationKind::InflateFailed, wireOffset,
@@ -168,11 +184,11 @@ bool MessageReader::inflateChunk(std::span<const std::uint8_t> chunk, bool fin,
     }
     if (status == InflateStatus::TooBig) {
         inflateFailed_ = true;
-        return violation(ViolationKind::DecompressedTooBig, wireOffset,
-                         "decompressed message exceeds the limit of " +
-                             std::to_string(config_.limits.maxMessageSize) + " bytes" +
-                             (config_.limits.maxDecompressionRatio > 0 ? " or the ratio limit"
-                                                                       : ""));
+        return violation(
+            ViolationKind::DecompressedTooBig, wireOffset,
+            "decompressed message exceeds the limit of " +
+                std::to_string(config_.limits.maxMessageSize) + " bytes" +
+                (config_.limits.maxDecompressionRatio > 0 ? " or the ratio limit" : ""));
     }
     return true;
 }
@@ -204,21 +220,24 @@ bool MessageReader::deliverData(std::span<const std::uint8_t> data, std::uint64_
 }
 
 bool MessageReader::onFrameEnd() {
-    if (skipFrame_) return true;
+    if (skipFrame_)
+        return true;
     const std::uint64_t end = frameOffsets_.payload + frame_.payloadLength;
     if (frameIsControl_) {
         if (frame_.opcode == static_cast<std::uint8_t>(Opcode::Close)) {
             closeSeen_ = true;
             const ClosePayloadResult close = parseClosePayload(control_);
-            if (close.error && !violation(close.error->kind,
-                                          frameOffsets_.payload + close.error->offset,
-                                          close.error->detail))
+            if (close.error &&
+                !violation(close.error->kind, frameOffsets_.payload + close.error->offset,
+                           close.error->detail))
                 return false;
         }
         return sink_.onControlFrame(frame_, control_);
     }
-    if (message_.compressed && frame_.fin && !inflateChunk({}, true, end)) return false;
-    if (!frame_.fin) return true;
+    if (message_.compressed && frame_.fin && !inflateChunk({}, true, end))
+        return false;
+    if (!frame_.fin)
+        return true;
     if (message_.opcode == static_cast<std::uint8_t>(Opcode::Text) && !utf8Failed_ &&
         !utf8_.complete()) {
         utf8Failed_ = true;

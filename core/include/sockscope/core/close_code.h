@@ -13,11 +13,11 @@
 namespace sockscope {
 
 enum class CloseCodeRange : std::uint8_t {
-    Invalid,      // 0-999: never used
-    Protocol,     // 1000-2999: defined by RFC 6455 or its extensions
-    Registered,   // 3000-3999: registered with IANA for libraries and frameworks
-    Private,      // 4000-4999: private use by applications
-    OutOfRange,   // 5000 and above
+    Invalid,     // 0-999: never used
+    Protocol,    // 1000-2999: defined by RFC 6455 or its extensions
+    Registered,  // 3000-3999: registered with IANA for libraries and frameworks
+    Private,     // 4000-4999: private use by applications
+    OutOfRange,  // 5000 and above
 };
 
 struct CloseCodeInfo {

@@ -97,7 +97,8 @@ struct ProtocolFailed {
 // The WebSocket connection is closed; the transport should be closed now
 // (a server closes TCP first, §7.1.1).
 struct Closed {
-    std::optional<std::uint16_t> code;  // the code of the peer's close (1005 if none, 1006 if abnormal)
+    std::optional<std::uint16_t>
+        code;  // the code of the peer's close (1005 if none, 1006 if abnormal)
     std::string reason;
     bool clean = false;
     bool closedByUs = false;  // we sent the first close
@@ -106,8 +107,8 @@ struct Closed {
 
 using EndpointEvent =
     std::variant<event::HandshakeDone, event::HandshakeFailed, event::FrameReceived,
-                 event::FrameSent, event::Message, event::Ping, event::Pong,
-                 event::CloseReceived, event::ProtocolFailed, event::Closed>;
+                 event::FrameSent, event::Message, event::Ping, event::Pong, event::CloseReceived,
+                 event::ProtocolFailed, event::Closed>;
 
 class Endpoint final : private MessageSink {
 public:
@@ -146,7 +147,8 @@ public:
     bool ping(std::span<const std::uint8_t> payload = {});
     bool pong(std::span<const std::uint8_t> payload = {});
     // Starts the close handshake. code nullopt sends an empty close body.
-    bool close(std::optional<std::uint16_t> code = close_code::Normal, std::string_view reason = {});
+    bool close(std::optional<std::uint16_t> code = close_code::Normal,
+               std::string_view reason = {});
     // Raw mode: bytes written to the wire as they are (deliberately invalid frames).
     void sendRaw(std::span<const std::uint8_t> bytes);
     // A frame header of our choosing (any bits, any length encoding, any mask).
@@ -174,7 +176,8 @@ private:
     void processHandshake();
     void openAfterHead(std::size_t headSize);
     void openWith(std::span<std::uint8_t> leftover);
-    void writeFrame(std::uint8_t opcode, bool fin, bool rsv1, std::span<const std::uint8_t> payload);
+    void writeFrame(std::uint8_t opcode, bool fin, bool rsv1,
+                    std::span<const std::uint8_t> payload);
     void fail(const ProtocolError& error);
     void rejectHandshake(const ProtocolError& error, HttpResponse response, std::string body);
     void receivedClose(std::span<const std::uint8_t> payload);

@@ -43,8 +43,8 @@ enum class HeaderStatus : std::uint8_t { Complete, NeedMore };
 struct HeaderParse {
     HeaderStatus status = HeaderStatus::NeedMore;
     FrameHeader header;
-    std::size_t consumed = 0;  // header size when Complete
-    std::size_t needed = 0;    // total bytes needed so far when NeedMore (≥ 2)
+    std::size_t consumed = 0;                // header size when Complete
+    std::size_t needed = 0;                  // total bytes needed so far when NeedMore (≥ 2)
     std::optional<ProtocolError> violation;  // offset is relative to the header's first byte
 };
 

@@ -21,12 +21,12 @@ namespace sockscope {
 enum class Role : std::uint8_t { Client, Server };
 
 struct MessageSummary {
-    std::uint8_t opcode = 0;         // Text or Binary
+    std::uint8_t opcode = 0;  // Text or Binary
     std::uint32_t frames = 0;
     bool compressed = false;
-    std::uint64_t wireLength = 0;    // payload bytes on the wire (compressed)
-    std::uint64_t length = 0;        // payload bytes after decompression
-    bool valid = true;               // false if a violation was noted inside it (lenient mode)
+    std::uint64_t wireLength = 0;  // payload bytes on the wire (compressed)
+    std::uint64_t length = 0;      // payload bytes after decompression
+    bool valid = true;             // false if a violation was noted inside it (lenient mode)
 };
 
 class MessageSink {
@@ -43,7 +43,8 @@ public:
     virtual bool onMessageEnd(const MessageSummary& summary) = 0;
     // A complete control frame (ping, pong, close; or a reserved control
     // opcode in lenient mode), possibly between fragments of a data message.
-    virtual bool onControlFrame(const FrameHeader& header, std::span<const std::uint8_t> payload) = 0;
+    virtual bool onControlFrame(const FrameHeader& header,
+                                std::span<const std::uint8_t> payload) = 0;
     // In strict mode the reader stops after the first violation.
     virtual bool onViolation(const ProtocolError& error) = 0;
 };
@@ -88,7 +89,8 @@ private:
     FrameHeader frame_;
     FrameOffsets frameOffsets_;
     bool frameIsControl_ = false;
-    bool skipFrame_ = false;  // lenient mode: payload of a frame we could not interpret
+    bool skipFrame_ = false;      // lenient mode: payload of a frame we could not interpret
+    bool frameViolated_ = false;  // lenient mode: the current frame broke a rule
     std::vector<std::uint8_t> control_;
 
     // Current data message

@@ -15,7 +15,9 @@ enum class Opcode : std::uint8_t {
     Pong = 0xA,
 };
 
-constexpr bool isControlOpcode(std::uint8_t op) { return (op & 0x8) != 0; }
+constexpr bool isControlOpcode(std::uint8_t op) {
+    return (op & 0x8) != 0;
+}
 constexpr bool isReservedOpcode(std::uint8_t op) {
     return (op >= 0x3 && op <= 0x7) || op >= 0xB;
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sockscope/core/extension_header.h"
@@ -38,20 +39,22 @@ struct DeflateClientOffer {
 struct DeflateServerPolicy {
     bool serverNoContextTakeover = false;  // ask for it even if the client did not
     bool clientNoContextTakeover = false;
-    int serverMaxWindowBits = 15;          // upper bound for our own window
+    int serverMaxWindowBits = 15;            // upper bound for our own window
     std::optional<int> clientMaxWindowBits;  // ask the client to use at most this (needs its offer)
 };
 
 Extension makeDeflateOffer(const DeflateClientOffer& offer);
 
 struct DeflateNegotiation {
-    std::optional<DeflateParams> params;   // nullopt: declined (or not offered)
-    std::optional<Extension> response;     // what the server puts in its response header
-    std::optional<std::string> error;      // a malformed offer/response, with why
+    std::optional<DeflateParams> params;  // nullopt: declined (or not offered)
+    std::optional<Extension> response;    // what the server puts in its response header
+    std::optional<std::string> error;     // a malformed offer/response, with why
 };
 
 // Server side: takes the first acceptable permessage-deflate offer in the list
-// (RFC 7692 §5.1); declines offers with unknown or invalid parameters.
+// (RFC 7692 §5.1); declines offers with unknown or invalid parameters. `error`
+// is set only when nothing was accepted and an offer was declined (the first
+// reason); the server then goes on without the extension.
 DeflateNegotiation acceptDeflateOffer(const std::vector<Extension>& offers,
                                       const DeflateServerPolicy& policy);
 // Client side: checks the server's response against what we offered (§5.1:
@@ -60,6 +63,9 @@ DeflateNegotiation checkDeflateResponse(const Extension& response,
                                         const DeflateClientOffer& offered);
 
 // Compresses messages for one direction. Thread-compatible, not thread-safe.
+// windowBits 8 compresses with zlib's 512-byte window, whose matches never
+// reach back more than 250 bytes, so a 256-byte peer window holds (see .cpp).
+// A moved-from object may only be destroyed or assigned to.
 class MessageDeflater {
 public:
     MessageDeflater(int windowBits, bool noContextTakeover, int level = 6);
@@ -79,10 +85,16 @@ private:
 enum class InflateStatus : std::uint8_t { Ok, Error, TooBig };
 
 // Decompresses messages for one direction, fed in chunks as frames arrive.
+// After Error or TooBig the rest of that message returns the same status and
+// produces nothing; the message ends with the fin=true call. Without context
+// takeover the next message starts clean; with it, the shared window is lost
+// and every later message returns Error.
 class MessageInflater {
 public:
     // maxOutput: cap on one message's decompressed size; maxRatio: cap on
     // decompressed/compressed bytes once output exceeds 64 KiB (0 = no ratio cap).
+    // windowBits is the peer's agreed window; inflation always uses 32 KiB so
+    // results never depend on chunking (see .cpp).
     MessageInflater(int windowBits, bool noContextTakeover, std::uint64_t maxOutput,
                     double maxRatio = 0);
     ~MessageInflater();
@@ -94,9 +106,10 @@ public:
     // is appended internally (§7.2.2). Never grows `out` past maxOutput.
     InflateStatus inflate(std::span<const std::uint8_t> compressed, bool fin,
                           std::vector<std::uint8_t>& out);
-    // zlib's message for the last Error.
+    // Why the last Error or TooBig happened (zlib's message for corrupt data).
     std::string lastError() const;
-    // Total decompressed bytes of the current message so far.
+    // Total decompressed bytes of the current message so far (after the fin
+    // call: of the message just finished).
     std::uint64_t messageOutput() const;
 
 private:

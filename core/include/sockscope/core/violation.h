@@ -12,31 +12,31 @@ namespace sockscope {
 enum class ViolationKind : std::uint8_t {
     // Framing (RFC 6455 §5.2)
     ReservedOpcode,
-    ReservedBitSet,           // RSV1-3 without an extension that defines it
-    NonMinimalLength,         // 16/64-bit length used for a value that fits a shorter form
-    LengthMsbSet,             // most significant bit of the 64-bit length set
-    UnmaskedClientFrame,      // §5.1
-    MaskedServerFrame,        // §5.1
+    ReservedBitSet,       // RSV1-3 without an extension that defines it
+    NonMinimalLength,     // 16/64-bit length used for a value that fits a shorter form
+    LengthMsbSet,         // most significant bit of the 64-bit length set
+    UnmaskedClientFrame,  // §5.1
+    MaskedServerFrame,    // §5.1
     // Fragmentation and control frames (§5.4, §5.5)
     ControlFrameTooLong,
     FragmentedControlFrame,
-    UnexpectedContinuation,   // continuation without a message in progress
-    ExpectedContinuation,     // new data frame while a fragmented message is in progress
+    UnexpectedContinuation,  // continuation without a message in progress
+    ExpectedContinuation,    // new data frame while a fragmented message is in progress
     // Payload content
-    InvalidUtf8,              // §8.1
-    InvalidCloseCode,         // §7.4
-    ClosePayloadTooShort,     // 1-byte close body, §5.5.1
-    InvalidCloseReason,       // reason not UTF-8, §5.5.1
-    DataAfterClose,           // frame after the peer's close, §5.5.1
+    InvalidUtf8,           // §8.1
+    InvalidCloseCode,      // §7.4
+    ClosePayloadTooShort,  // 1-byte close body, §5.5.1
+    InvalidCloseReason,    // reason not UTF-8, §5.5.1
+    DataAfterClose,        // frame after the peer's close, §5.5.1
     // permessage-deflate (RFC 7692)
-    CompressedControlFrame,   // RSV1 on a control frame, RFC 7692 §6.1
-    CompressedContinuation,   // RSV1 on a continuation frame, RFC 7692 §6.1
-    InflateFailed,            // the compressed data is not a valid DEFLATE stream, §6.2
+    CompressedControlFrame,  // RSV1 on a control frame, RFC 7692 §6.1
+    CompressedContinuation,  // RSV1 on a continuation frame, RFC 7692 §6.1
+    InflateFailed,           // the compressed data is not a valid DEFLATE stream, §6.2
     // Limits (local policy; the close code says "too big")
     FrameTooBig,
     MessageTooBig,
     TooManyFragments,
-    DecompressedTooBig,       // size or ratio cap on inflation
+    DecompressedTooBig,  // size or ratio cap on inflation
     // Handshake (RFC 6455 §4)
     HandshakeMalformed,
     HandshakeTooLarge,
