@@ -6,6 +6,7 @@
 
 #include "sockscope/core/mask.h"
 
+#include <bit>
 #include <cstring>
 
 #include "simd_dispatch.h"
@@ -19,22 +20,20 @@ namespace sockscope {
 namespace {
 
 struct Key {
-    MaskKey bytes;        // rotated: bytes[i] applies to offset i of the fast loop
-    std::uint32_t word;   // the same four bytes as they lie in memory
+    std::uint32_t word;   // the rotated key bytes as they lie in memory
     std::uint64_t dword;  // twice over
 };
 
+// Rotating the key as a 32-bit word (not byte by byte through memory) keeps
+// the small-frame path free of store-forwarding stalls.
 Key rotatedKey(MaskKey key, std::size_t keyOffset) noexcept {
-    Key k{};
-    for (std::size_t i = 0; i < 4; ++i) {
-        k.bytes[i] = key[(keyOffset + i) & 3];
-    }
-    std::memcpy(&k.word, k.bytes.data(), 4);
-    std::uint8_t twice[8];
-    std::memcpy(twice, k.bytes.data(), 4);
-    std::memcpy(twice + 4, k.bytes.data(), 4);
-    std::memcpy(&k.dword, twice, 8);
-    return k;
+    std::uint32_t word;
+    std::memcpy(&word, key.data(), 4);
+    const int shift = static_cast<int>(8 * (keyOffset & 3));
+    // Memory byte i moves to byte i - offset: toward the low end on little endian.
+    word = std::endian::native == std::endian::little ? std::rotr(word, shift)
+                                                      : std::rotl(word, shift);
+    return {word, (std::uint64_t{word} << 32) | word};
 }
 
 // The last < 16 bytes, shared by every level.
@@ -58,8 +57,10 @@ inline void maskTail(const std::uint8_t* in, std::uint8_t* out, std::size_t n,
         out += 4;
         n -= 4;
     }
+    std::uint8_t bytes[4];
+    std::memcpy(bytes, &k.word, 4);
     for (std::size_t i = 0; i < n; ++i) {  // n <= 3
-        out[i] = static_cast<std::uint8_t>(in[i] ^ k.bytes[i]);
+        out[i] = static_cast<std::uint8_t>(in[i] ^ bytes[i]);
     }
 }
 

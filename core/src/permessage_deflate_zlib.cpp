@@ -1,6 +1,8 @@
 // permessage-deflate compression and decompression with zlib's raw DEFLATE
 // (RFC 7692 §7.2). Negotiation is in permessage_deflate.cpp.
 
+// next_in is const: zlib never writes through it.
+#define ZLIB_CONST
 #include <zlib.h>
 
 #include <algorithm>
@@ -104,7 +106,7 @@ void MessageDeflater::compress(std::span<const std::uint8_t> message,
     std::size_t left = message.size();
     do {
         const uInt piece = pieceSize(left);
-        strm.next_in = const_cast<Bytef*>(next);  // zlib never writes through next_in
+        strm.next_in = next;
         strm.avail_in = piece;
         next += piece;
         left -= piece;
@@ -187,7 +189,7 @@ struct MessageInflater::State {
             (length > 0 && inflateSetDictionary(&strm, window.data(), length) != Z_OK)) {
             return false;
         }
-        strm.next_in = const_cast<Bytef*>(next);
+        strm.next_in = next;
         strm.avail_in = avail;
         streamEnded = false;
         return true;
@@ -204,7 +206,7 @@ InflateStatus MessageInflater::State::run(std::span<const std::uint8_t> input, b
                                           std::vector<std::uint8_t>& out) {
     const std::uint8_t* next = input.data();
     std::size_t left = input.size();
-    strm.next_in = const_cast<Bytef*>(next);  // zlib never writes through next_in
+    strm.next_in = next;
     strm.avail_in = 0;
 
     const std::size_t callStart = out.size();
@@ -220,7 +222,7 @@ InflateStatus MessageInflater::State::run(std::span<const std::uint8_t> input, b
     for (;;) {
         if (strm.avail_in == 0 && left > 0) {
             const uInt piece = pieceSize(left);
-            strm.next_in = const_cast<Bytef*>(next);
+            strm.next_in = next;
             strm.avail_in = piece;
             next += piece;
             left -= piece;
@@ -235,7 +237,7 @@ InflateStatus MessageInflater::State::run(std::span<const std::uint8_t> input, b
                 strm.avail_in = 0;
                 return InflateStatus::Ok;
             }
-            if (true) {
+            if (!restartKeepingWindow()) {
                 return fail(InflateStatus::Error, "cannot restart inflate after a final block");
             }
         }
