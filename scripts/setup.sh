@@ -10,6 +10,10 @@ packages=(
     qt6-base-dev qt6-websockets-dev
     python3 python3-websockets
 )
+# The test suite also talks to a real browser (headless Chromium).
+if [ "${1:-}" = "--with-test-peers" ]; then
+    packages+=(chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

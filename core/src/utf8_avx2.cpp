@@ -149,18 +149,20 @@ struct Tables {
                             0, 0, 0, 0, 0, at(3), at(2), at(1));
 }
 
-}  // namespace
+constexpr std::size_t kBlock = 64;
 
-[[gnu::target("avx2")]] std::size_t utf8ValidPrefixAvx2(const std::uint8_t* p,
-                                                        std::size_t n) noexcept {
-    constexpr std::size_t kBlock = 64;
-    if (n < kBlock) {
-        return 0;
-    }
+[[gnu::target("avx2"), gnu::always_inline]] inline bool isAscii(const std::uint8_t* p) noexcept {
+    return _mm256_movemask_epi8(_mm256_or_si256(load(p), load(p + 32))) == 0;
+}
+
+// The full check from p[i] on, where i > 0 only after ASCII (a boundary).
+// Kept out of line so pure ASCII input never sets up the tables.
+[[gnu::target("avx2"), gnu::noinline]] std::size_t validateFrom(const std::uint8_t* p,
+                                                                std::size_t n,
+                                                                std::size_t i) noexcept {
     const Tables t = makeTables();
-    __m256i prev = _mm256_setzero_si256();  // p starts on a boundary: as if after ASCII
+    __m256i prev = _mm256_setzero_si256();  // as if after ASCII
     __m256i open = _mm256_setzero_si256();  // prev ends inside a character
-    std::size_t i = 0;
     while (i + kBlock <= n) {
         const __m256i a = load(p + i);
         const __m256i b = load(p + i + 32);
@@ -171,8 +173,7 @@ struct Tables {
                 return backToBoundary(p, i);
             }
             i += kBlock;
-            while (i + kBlock <= n &&
-                   _mm256_movemask_epi8(_mm256_or_si256(load(p + i), load(p + i + 32))) == 0) {
+            while (i + kBlock <= n && isAscii(p + i)) {
                 i += kBlock;
             }
             prev = _mm256_setzero_si256();  // ASCII acts like zero in every table
@@ -204,6 +205,31 @@ struct Tables {
         return n;
     }
     return backToBoundary(p, n);
+}
+
+}  // namespace
+
+[[gnu::target("avx2")]] std::size_t utf8ValidPrefixAvx2(const std::uint8_t* p,
+                                                        std::size_t n) noexcept {
+    if (n < kBlock) {
+        return 0;
+    }
+    // Pure ASCII (most text protocols) first, 128 bytes per step.
+    std::size_t i = 0;
+    for (; i + 2 * kBlock <= n; i += 2 * kBlock) {
+        const __m256i any = _mm256_or_si256(_mm256_or_si256(load(p + i), load(p + i + 32)),
+                                            _mm256_or_si256(load(p + i + 64), load(p + i + 96)));
+        if (_mm256_movemask_epi8(any) != 0) {
+            break;
+        }
+    }
+    if (i + kBlock <= n && isAscii(p + i)) {
+        i += kBlock;
+    }
+    if (i + kBlock > n && isAscii(p + n - kBlock)) {
+        return n;  // all ASCII, the last partial block included
+    }
+    return validateFrom(p, n, i);
 }
 
 }  // namespace sockscope::detail

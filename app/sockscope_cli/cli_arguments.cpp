@@ -1,0 +1,226 @@
+#include "cli_arguments.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <cstdio>
+
+#include "session/cli_common.h"
+#include "session/console_output.h"
+
+namespace sockscope::cli {
+namespace {
+
+using session::exit_status::Ok;
+using session::exit_status::Usage;
+
+const QString kServe = QStringLiteral("serve");
+const QString kConnect = QStringLiteral("connect");
+
+// Options every command has.
+struct CommonOptions {
+    QCommandLineOption help = QCommandLineOption({QStringLiteral("h"), QStringLiteral("help")},
+                                                 QStringLiteral("Show this help."));
+    // Long form only: -v is --verbose.
+    QCommandLineOption version =
+        QCommandLineOption(QStringLiteral("version"), QStringLiteral("Show the version."));
+    QCommandLineOption verbose = QCommandLineOption(
+        {QStringLiteral("v"), QStringLiteral("verbose")},
+        QStringLiteral("Print every frame sent and received (and every message) to stderr."));
+};
+
+QString versionText() {
+    return QCoreApplication::applicationName() + u' ' + QCoreApplication::applicationVersion();
+}
+
+CliRequest exitWith(int status) {
+    CliRequest request;
+    request.exitStatus = status;
+    return request;
+}
+
+CliRequest usageError(const QString& message) {
+    session::printError(message + u" (see --help)");
+    return exitWith(Usage);
+}
+
+CliRequest showText(const QString& text) {
+    session::writeLine(stdout, text);
+    return exitWith(Ok);
+}
+
+std::vector<std::string> toStdStrings(const QStringList& values) {
+    std::vector<std::string> out;
+    out.reserve(static_cast<std::size_t>(values.size()));
+    for (const QString& value : values) {
+        out.push_back(value.toStdString());
+    }
+    return out;
+}
+
+CliRequest parseServe(const QStringList& arguments, const CommonOptions& common) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs a WebSocket server. One line per connection and close goes to stderr;\n"
+        "received messages go to stdout unless --echo sends them back."));
+    const QCommandLineOption host(QStringLiteral("host"),
+                                  QStringLiteral("Address to listen on (default 127.0.0.1)."),
+                                  QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption port(QStringLiteral("port"),
+                                  QStringLiteral("Port to listen on; 0 picks a free port."),
+                                  QStringLiteral("port"));
+    const QCommandLineOption echo(QStringLiteral("echo"),
+                                  QStringLiteral("Send every text/binary message back."));
+    const QCommandLineOption deflate(QStringLiteral("deflate"),
+                                     QStringLiteral("Accept permessage-deflate (RFC 7692)."));
+    const QCommandLineOption subprotocol(
+        QStringLiteral("subprotocol"),
+        QStringLiteral("A supported subprotocol, in preference order (repeatable)."),
+        QStringLiteral("name"));
+    parser.addOptions(
+        {common.help, common.version, common.verbose, host, port, echo, deflate, subprotocol});
+    parser.addPositionalArgument(kServe, QStringLiteral("Run a server."));
+    if (!parser.parse(arguments)) {
+        return usageError(parser.errorText());
+    }
+    if (parser.isSet(common.help)) {
+        return showText(parser.helpText());
+    }
+    if (parser.isSet(common.version)) {
+        return showText(versionText());
+    }
+    if (parser.positionalArguments().size() > 1) {
+        return usageError(u"serve: unexpected argument '" + parser.positionalArguments().at(1) +
+                          u'\'');
+    }
+    if (!parser.isSet(port)) {
+        return usageError(QStringLiteral("serve: --port is required"));
+    }
+
+    CliRequest request;
+    request.command = CliRequest::Command::Serve;
+    session::ServeOptions& options = request.serve;
+    bool ok = false;
+    const uint portNumber = parser.value(port).toUInt(&ok);
+    if (!ok || portNumber > 65535) {
+        return usageError(u"serve: --port '" + parser.value(port) + u"' is not a port number");
+    }
+    options.port = static_cast<quint16>(portNumber);
+    const QString hostText = parser.value(host);
+    options.host =
+        hostText == u"localhost" ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(hostText);
+    if (options.host.isNull()) {
+        return usageError(u"serve: --host '" + hostText + u"' is not an IP address");
+    }
+    options.echo = parser.isSet(echo);
+    options.deflate = parser.isSet(deflate);
+    options.subprotocols = toStdStrings(parser.values(subprotocol));
+    options.verbose = parser.isSet(common.verbose);
+    return request;
+}
+
+CliRequest parseConnect(const QStringList& arguments, const CommonOptions& common) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Connects to a WebSocket server. Each stdin line is sent as a text message and\n"
+        "every received message is printed on stdout; at the end of stdin the close\n"
+        "handshake (1000) starts. Exit status 0 after a clean close."));
+    const QCommandLineOption echo(
+        QStringLiteral("echo"),
+        QStringLiteral("Send every received message back until the server closes; ignore stdin."));
+    const QCommandLineOption header(
+        QStringLiteral("header"),
+        QStringLiteral("Extra request header 'Name: value' (repeatable)."),
+        QStringLiteral("header"));
+    const QCommandLineOption subprotocol(
+        QStringLiteral("subprotocol"),
+        QStringLiteral("Offer a subprotocol, in preference order (repeatable)."),
+        QStringLiteral("name"));
+    const QCommandLineOption deflate(QStringLiteral("deflate"),
+                                     QStringLiteral("Offer permessage-deflate (RFC 7692)."));
+    parser.addOptions(
+        {common.help, common.version, common.verbose, echo, header, subprotocol, deflate});
+    parser.addPositionalArgument(kConnect, QStringLiteral("Connect as a client."));
+    parser.addPositionalArgument(QStringLiteral("url"),
+                                 QStringLiteral("ws://host[:port]/path (wss:// for TLS)."));
+    if (!parser.parse(arguments)) {
+        return usageError(parser.errorText());
+    }
+    if (parser.isSet(common.help)) {
+        return showText(parser.helpText());
+    }
+    if (parser.isSet(common.version)) {
+        return showText(versionText());
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        return usageError(positional.size() < 2
+                              ? QStringLiteral("connect: a URL is required")
+                              : u"connect: unexpected argument '" + positional.at(2) + u'\'');
+    }
+
+    CliRequest request;
+    request.command = CliRequest::Command::Connect;
+    session::ConnectOptions& options = request.connect;
+    options.url = positional.at(1);
+    options.echo = parser.isSet(echo);
+    options.deflate = parser.isSet(deflate);
+    options.subprotocols = toStdStrings(parser.values(subprotocol));
+    options.verbose = parser.isSet(common.verbose);
+    for (const QString& text : parser.values(header)) {
+        session::HeaderArgument parsed = session::parseHeaderArgument(text);
+        if (!parsed.field) {
+            return usageError(parsed.error);
+        }
+        options.headers.push_back(std::move(*parsed.field));
+    }
+    return request;
+}
+
+QString mainHelp() {
+    return QStringLiteral(
+        "Usage: sockscope-cli <command> [options]\n"
+        "Sockscope, a WebSocket (RFC 6455) inspector, on the console.\n"
+        "\n"
+        "Commands:\n"
+        "  serve --port N [--host A] [--echo] [--deflate] [--subprotocol P]... [-v]\n"
+        "      Run a WebSocket server (loopback unless --host says otherwise).\n"
+        "  connect URL [--echo] [--header 'K: V']... [--subprotocol P]... [--deflate] [-v]\n"
+        "      Connect to a WebSocket server; stdin lines are sent as text messages.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help     Show this help (or a command's help: sockscope-cli serve --help).\n"
+        "  --version      Show the version.\n");
+}
+
+}  // namespace
+
+CliRequest parseCliArguments(const QStringList& arguments) {
+    const CommonOptions common;
+    // First pass: only find the command; its own parser checks everything else.
+    QCommandLineParser first;
+    first.addOptions({common.help, common.version, common.verbose});
+    first.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
+    first.parse(arguments);
+    const QString command = first.positionalArguments().value(0);
+
+    if (command == kServe) {
+        return parseServe(arguments, common);
+    }
+    if (command == kConnect) {
+        return parseConnect(arguments, common);
+    }
+    if (first.isSet(common.version)) {
+        return showText(versionText());
+    }
+    if (first.isSet(common.help)) {
+        return showText(mainHelp());
+    }
+    if (command.isEmpty()) {
+        session::printError(QStringLiteral("no command given (serve, connect; see --help)"));
+        return exitWith(Usage);
+    }
+    return usageError(u"unknown command '" + command + u'\'');
+}
+
+}  // namespace sockscope::cli

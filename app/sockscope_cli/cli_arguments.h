@@ -1,0 +1,22 @@
+#pragma once
+// Command-line parsing for sockscope-cli: turns argv into the options of one
+// subcommand (or an exit status for --help, --version and usage errors).
+
+#include <QStringList>
+
+#include "session/connect_command.h"
+#include "session/serve_command.h"
+
+namespace sockscope::cli {
+
+struct CliRequest {
+    enum class Command { Exit, Serve, Connect };
+    Command command = Command::Exit;
+    int exitStatus = 0;  // for Command::Exit
+    session::ServeOptions serve;
+    session::ConnectOptions connect;
+};
+
+CliRequest parseCliArguments(const QStringList& arguments);
+
+}  // namespace sockscope::cli

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the benchmark programs in build/ and runs them, printing the figures.
+# Benchmarks print numbers and never fail on time; they are not part of ctest.
+#
+#   scripts/bench.sh                 # bench_codec, then bench_echo
+#   scripts/bench.sh --quick codec   # rough numbers, one program
+#
+# Run on an otherwise idle machine: both programs print the load average, and
+# bench_echo pins the server and the load generator to different CPUs.
+# SOCKSCOPE_BUILD_DIR selects another configured build directory (default build/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${SOCKSCOPE_BUILD_DIR:-build}"
+
+quick=()
+which=()
+for arg in "$@"; do
+    case "$arg" in
+        --quick) quick=(--quick) ;;
+        codec | echo) which+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--quick] [codec] [echo]" >&2; exit 2 ;;
+    esac
+done
+((${#which[@]})) || which=(codec echo)
+
+if [ ! -f "$build/build.ninja" ]; then
+    [ "$build" = build ] || { echo "$build is not a configured build directory" >&2; exit 2; }
+    ./scripts/setup.sh  # installs missing packages, configures and builds build/
+fi
+targets=(bench_codec bench_echo bench_qt_echo_server)
+if cmake --build "$build" --target help | grep -q '^sockscope-cli:'; then
+    targets+=(sockscope-cli)
+fi
+cmake --build "$build" --target "${targets[@]}" -j"$(nproc)"
+
+status=0
+for program in "${which[@]}"; do
+    echo
+    "$build/tests/bench/bench_$program" "${quick[@]}" || status=$?
+done
+exit "$status"

@@ -1,0 +1,241 @@
+#include "session/connect_command.h"
+
+#include <algorithm>
+#include <array>
+
+#include "session/cli_common.h"
+#include "session/console_output.h"
+#include "session/frame_format.h"
+#include "sockscope/core/opcode.h"
+#include "sockscope/core/utf8.h"
+
+namespace sockscope::session {
+namespace {
+
+QString fromStd(std::string_view text) {
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
+QString orDash(std::string_view text) {
+    return text.empty() ? QStringLiteral("-") : fromStd(text);
+}
+
+// RFC 9110 §5.6.2 tchar.
+bool isTokenChar(char16_t c) {
+    if ((c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9')) {
+        return true;
+    }
+    return QStringView(u"!#$%&'*+-.^_`|~").contains(QChar(c));
+}
+
+// The closes that end a session normally; anything else is worth an error.
+bool isNormalClose(std::optional<std::uint16_t> code) {
+    return !code || *code == close_code::Normal || *code == close_code::GoingAway ||
+           *code == close_code::NoStatusReceived;
+}
+
+std::span<const std::uint8_t> bytesOf(const QByteArray& data) {
+    return {reinterpret_cast<const std::uint8_t*>(data.constData()),
+            static_cast<std::size_t>(data.size())};
+}
+
+}  // namespace
+
+HeaderArgument parseHeaderArgument(const QString& text) {
+    const qsizetype colon = text.indexOf(u':');
+    if (colon <= 0) {
+        return {std::nullopt, u"--header '" + text + u"': expected 'Name: value'"};
+    }
+    const QString name = text.left(colon).trimmed();
+    const QString value = text.mid(colon + 1).trimmed();
+    if (name.isEmpty() || !std::all_of(name.cbegin(), name.cend(),
+                                       [](QChar c) { return isTokenChar(c.unicode()); })) {
+        return {std::nullopt, u"--header '" + text + u"': the name is not an HTTP token"};
+    }
+    if (value.contains(u'\r') || value.contains(u'\n') || value.contains(QChar(0))) {
+        return {std::nullopt, u"--header '" + name + u"': the value contains CR, LF or NUL"};
+    }
+    static constexpr std::array<QStringView, 4> kOwned = {u"host", u"upgrade", u"connection",
+                                                          u"content-length"};
+    const QString lower = name.toLower();
+    const bool owned = lower.startsWith(u"sec-websocket-") ||
+                       std::any_of(kOwned.begin(), kOwned.end(),
+                                   [&](QStringView owned) { return lower == owned; });
+    if (owned) {
+        return {std::nullopt, u"--header '" + name +
+                                  u"': set by the handshake itself (see --subprotocol, --deflate)"};
+    }
+    return {HttpField{name.toStdString(), value.toStdString()}, {}};
+}
+
+ConnectCommand::ConnectCommand(ConnectOptions options, QObject* parent)
+    : QObject(parent), options_(std::move(options)) {
+    connect(&stdin_, &StdinLineReader::lineRead, this, &ConnectCommand::onLine);
+    connect(&stdin_, &StdinLineReader::finished, this, &ConnectCommand::onStdinFinished);
+}
+
+bool ConnectCommand::start() {
+    const WebSocketUrlParse parsed = parseWebSocketUrl(options_.url);
+    if (!parsed.url) {
+        printError(u"invalid URL '" + options_.url + u"': " + parsed.error);
+        exitStatus_ = exit_status::Usage;
+        return false;
+    }
+    url_ = *parsed.url;
+
+    ClientOptions client;
+    client.deflate = options_.deflate;
+    client.subprotocols = options_.subprotocols;
+    for (const HttpField& field : options_.headers) {
+        if (equalsIgnoreCase(field.name, "Origin")) {
+            client.origin = field.value;  // the handshake has a slot for it
+        } else {
+            client.extraHeaders.push_back(field);
+        }
+    }
+    client_ = new WebSocketClient(std::move(client), this);
+    QString error;
+    connection_ = client_->open(url_, &error);
+    if (!connection_) {
+        printError(error);
+        exitStatus_ = exit_status::Failure;
+        return false;
+    }
+
+    connect(connection_, &WebSocketConnection::handshakeDone, this,
+            &ConnectCommand::onHandshakeDone);
+    connect(connection_, &WebSocketConnection::handshakeFailed, this,
+            [this](const event::HandshakeFailed& info) {
+                if (info.status != 0 && info.status != 101) {
+                    fail(u"handshake rejected: HTTP " + QString::number(info.status) + u" (" +
+                         fromStd(formatProtocolError(info.error)) + u')');
+                } else {
+                    fail(u"handshake failed: " + fromStd(formatProtocolError(info.error)));
+                }
+            });
+    connect(connection_, &WebSocketConnection::protocolFailed, this,
+            [this](const event::ProtocolFailed& info) {
+                fail(u"protocol error: " + fromStd(formatProtocolError(info.error)));
+            });
+    connect(connection_, &WebSocketConnection::errorOccurred, this, [this](const QString& message) {
+        if (open_) {
+            fail(u"connection error: " + message);
+        } else {
+            fail(u"cannot connect to " + fromStd(url_.hostHeader) + u": " + message);
+        }
+    });
+    connect(connection_, &WebSocketConnection::messageReceived, this, &ConnectCommand::onMessage);
+    connect(connection_, &WebSocketConnection::closed, this, &ConnectCommand::onClosed);
+    if (options_.verbose) {
+        connect(connection_, &WebSocketConnection::frameReceived, this,
+                [](const event::FrameReceived& frame) {
+                    writeLine(stderr, formatFrameLine(Direction::In, frame.header));
+                });
+        connect(connection_, &WebSocketConnection::frameSent, this,
+                [](const event::FrameSent& frame) {
+                    writeLine(stderr, formatFrameLine(Direction::Out, frame.header));
+                });
+        connect(connection_, &WebSocketConnection::closeReceived, this,
+                [](const event::CloseReceived& close) {
+                    QString line = u"close received: " + fromStd(formatCloseCode(close.code));
+                    if (!close.reason.empty()) {
+                        line += u' ' + fromStd(close.reason);
+                    }
+                    writeLine(stderr, line);
+                });
+    }
+    if (!options_.echo) {
+        stdin_.start();
+    }
+    return true;
+}
+
+void ConnectCommand::onHandshakeDone(const event::HandshakeDone& info) {
+    open_ = true;
+    if (options_.verbose) {
+        writeLine(stderr, u"open HTTP " + QString::number(info.response.status) + u" subprotocol=" +
+                              orDash(info.subprotocol) + u" extensions=" + orDash(info.extensions));
+    }
+    for (const QByteArray& line : std::exchange(queuedLines_, {})) {
+        sendLine(line);
+    }
+    if (stdinDone_) {
+        connection_->close(close_code::Normal);
+    }
+}
+
+void ConnectCommand::onLine(const QByteArray& line) {
+    if (!open_) {
+        queuedLines_.push_back(line);
+        return;
+    }
+    sendLine(line);
+}
+
+void ConnectCommand::sendLine(const QByteArray& line) {
+    ++lineNumber_;
+    if (isValidUtf8(bytesOf(line))) {
+        connection_->sendText(
+            std::string_view(line.constData(), static_cast<std::size_t>(line.size())));
+        return;
+    }
+    // A text message must be UTF-8 (RFC 6455 §5.6); send the bytes unchanged
+    // rather than have the peer fail the connection.
+    writeLine(stderr, u"sockscope-cli: line " + QString::number(lineNumber_) +
+                          u" is not valid UTF-8; sent as a binary message");
+    connection_->sendBinary(bytesOf(line));
+}
+
+void ConnectCommand::onStdinFinished() {
+    stdinDone_ = true;
+    if (open_) {
+        connection_->close(close_code::Normal);
+    }
+}
+
+void ConnectCommand::onMessage(const event::Message& message) {
+    if (options_.echo) {
+        connection_->sendMessage(message.opcode, message.payload);
+        return;
+    }
+    if (message.opcode == static_cast<std::uint8_t>(Opcode::Text)) {
+        writeLine(stdout, message.text());
+    } else {
+        writeLine(stdout, formatBinaryPreview(message.payload));
+    }
+}
+
+void ConnectCommand::onClosed(const event::Closed& info) {
+    if (options_.verbose) {
+        writeLine(stderr, u"closed " + fromStd(formatCloseCode(info.code)) +
+                              (info.clean ? u" clean" : u" not clean"));
+    }
+    if (!failed_) {
+        QString reason;
+        if (!info.reason.empty()) {
+            reason = u": " + fromStd(info.reason);
+        }
+        if (!open_) {
+            fail(u"connection to " + fromStd(url_.hostHeader) +
+                 u" closed during the opening handshake" + reason);
+        } else if (!info.clean) {
+            fail(u"connection closed abnormally (" + fromStd(formatCloseCode(info.code)) + u')' +
+                 reason);
+        } else if (!isNormalClose(info.code)) {
+            fail(u"the server closed the connection with " + fromStd(formatCloseCode(info.code)) +
+                 reason);
+        }
+    }
+    exitStatus_ = failed_ ? exit_status::Failure : exit_status::Ok;
+    emit finished(exitStatus_);
+}
+
+void ConnectCommand::fail(const QString& message) {
+    // One error line per run: the first cause, not its consequences.
+    if (!failed_) {
+        failed_ = true;
+        printError(message);
+    }
+}
+
+}  // namespace sockscope::session
