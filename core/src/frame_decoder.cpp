@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "frame_header_decode.h"
+
 namespace sockscope {
 
 std::size_t FrameDecoder::feed(std::span<std::uint8_t> data, FrameSink& sink) {
@@ -9,55 +11,59 @@ std::size_t FrameDecoder::feed(std::span<std::uint8_t> data, FrameSink& sink) {
     const std::size_t size = data.size();
     while (pos < size) {
         if (!inPayload_) {
-            // Parse straight from the caller's buffer when no partial header
-            // is pending; otherwise top up the spill buffer first.
-            HeaderParse parse;
-            std::uint64_t headerOffset = 0;
-            std::size_t used = 0;
+            // Decode straight from the caller's buffer when no partial header
+            // is pending (the hot path); otherwise top up the spill buffer.
+            std::uint64_t headerOffset = offset_;
+            std::size_t headerBytes = 0;  // header size
+            std::size_t used = 0;         // of it, bytes taken from `data`
             if (spillSize_ == 0) {
-                parse = parseFrameHeader(data.subspan(pos));
-                if (parse.status == HeaderStatus::NeedMore) {
+                headerBytes = detail::decodeHeader(data.data() + pos, size - pos, header_);
+                if (headerBytes == 0) {
                     spillSize_ = size - pos;
                     std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(pos), spillSize_,
                                 spill_.begin());
                     offset_ += spillSize_;
                     return size;
                 }
-                headerOffset = offset_;
-                used = parse.consumed;
+                used = headerBytes;
             } else {
                 // Add only as many bytes as the header can still need (at most 14).
                 const std::size_t before = spillSize_;
-                std::size_t take = std::min(size - pos, kMaxFrameHeaderSize - spillSize_);
+                const std::size_t take = std::min(size - pos, kMaxFrameHeaderSize - before);
                 std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(pos), take,
-                            spill_.begin() + static_cast<std::ptrdiff_t>(spillSize_));
-                parse =
-                    parseFrameHeader(std::span<const std::uint8_t>(spill_.data(), before + take));
-                if (parse.status == HeaderStatus::NeedMore) {
+                            spill_.begin() + static_cast<std::ptrdiff_t>(before));
+                headerBytes = detail::decodeHeader(spill_.data(), before + take, header_);
+                if (headerBytes == 0) {
+                    // 14 bytes always hold a header, so everything was taken.
                     spillSize_ += take;
                     offset_ += take;
                     return size;
                 }
                 headerOffset = offset_ - before;
-                used = parse.consumed - before;
+                used = headerBytes - before;
                 spillSize_ = 0;
             }
-            header_ = parse.header;
             pos += used;
             offset_ += used;
             remaining_ = header_.payloadLength;
             payloadPos_ = 0;
+            inPayload_ = true;
             FrameOffsets offsets;
             offsets.header = headerOffset;
-            offsets.payload = headerOffset + parse.consumed;
+            offsets.payload = headerOffset + headerBytes;
             offsets.maskKey = header_.masked ? offsets.payload - 4 : offsets.payload;
-            inPayload_ = true;
-            const ProtocolError* violation = nullptr;
-            if (parse.violation) {
+            bool go;
+            if (detail::hasLengthViolation(header_)) [[unlikely]] {
+                // Rebuild the header bytes to let parseFrameHeader word the error.
+                std::array<std::uint8_t, kMaxFrameHeaderSize> raw{};
+                serializeFrameHeader(header_, raw);
+                HeaderParse parse = parseFrameHeader(raw);
                 parse.violation->offset += headerOffset;
-                violation = &*parse.violation;
+                go = sink.onFrameHeader(header_, offsets, &*parse.violation);
+            } else {
+                go = sink.onFrameHeader(header_, offsets, nullptr);
             }
-            if (!sink.onFrameHeader(header_, offsets, violation))
+            if (!go)
                 return pos;
             if (remaining_ == 0) {
                 inPayload_ = false;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "frame_header_decode.h"
+
 namespace sockscope {
 
 std::size_t FrameHeader::size() const {
@@ -18,63 +20,26 @@ std::size_t FrameHeader::size() const {
 
 HeaderParse parseFrameHeader(std::span<const std::uint8_t> bytes) {
     HeaderParse result;
-    if (bytes.size() < 2) {
-        result.needed = 2;
-        return result;
-    }
     FrameHeader& h = result.header;
-    const std::uint8_t b0 = bytes[0];
-    const std::uint8_t b1 = bytes[1];
-    h.fin = (b0 & 0x80) != 0;
-    h.rsv1 = (b0 & 0x40) != 0;
-    h.rsv2 = (b0 & 0x20) != 0;
-    h.rsv3 = (b0 & 0x10) != 0;
-    h.opcode = b0 & 0x0F;
-    h.masked = (b1 & 0x80) != 0;
-    const std::uint8_t len7 = b1 & 0x7F;
-    std::size_t size = 2;
-    if (len7 == 126) {
-        h.lengthEncoding = LengthEncoding::Medium16;
-        size += 2;
-    } else if (len7 == 127) {
-        h.lengthEncoding = LengthEncoding::Long64;
-        size += 8;
-    }
-    if (h.masked)
-        size += 4;
-    if (bytes.size() < size) {
-        result.needed = size;
+    const std::size_t size = detail::decodeHeader(bytes.data(), bytes.size(), h);
+    if (size == 0) {
+        result.needed = bytes.size() < 2 ? 2 : detail::headerSize(bytes[1]);
         return result;
     }
-
-    if (len7 < 126) {
-        h.payloadLength = len7;
-    } else if (len7 == 126) {
-        h.payloadLength = (std::uint64_t{bytes[2]} << 8) | bytes[3];
-        if (h.payloadLength < 126) {
-            result.violation = ProtocolError{
-                ViolationKind::NonMinimalLength, 1,
-                "16-bit length " + std::to_string(h.payloadLength) + " fits the 7-bit form"};
-        }
-    } else {
-        std::uint64_t len = 0;
-        for (std::size_t i = 2; i < 10; ++i)
-            len = (len << 8) | bytes[i];
-        h.payloadLength = len;
-        if (len >> 63) {
-            result.violation = ProtocolError{ViolationKind::LengthMsbSet, 2,
-                                             "64-bit length has its most significant bit set"};
-        } else if (len <= 0xFFFF) {
-            result.violation =
-                ProtocolError{ViolationKind::NonMinimalLength, 1,
-                              "64-bit length " + std::to_string(len) + " fits a shorter form"};
-        }
-    }
-    if (h.masked)
-        std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(size - 4), 4, h.maskKey.begin());
     result.status = HeaderStatus::Complete;
     result.consumed = size;
     result.needed = size;
+    if (!detail::hasLengthViolation(h))
+        return result;
+    if (h.lengthEncoding == LengthEncoding::Long64 && (h.payloadLength >> 63) != 0) {
+        result.violation = ProtocolError{ViolationKind::LengthMsbSet, 2,
+                                         "64-bit length has its most significant bit set"};
+    } else {
+        result.violation = ProtocolError{
+            ViolationKind::NonMinimalLength, 1,
+            std::string(h.lengthEncoding == LengthEncoding::Medium16 ? "16" : "64") +
+                "-bit length " + std::to_string(h.payloadLength) + " fits a shorter form"};
+    }
     return result;
 }
 

@@ -89,12 +89,20 @@ struct WordAscii {
 
 #if SOCKSCOPE_X86_64_SIMD
 struct Sse2Ascii {  // SSE2 is part of x86-64, so no target attribute is needed
+    static __m128i load(const std::uint8_t* p) noexcept {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    }
     static std::size_t run(const std::uint8_t* p, std::size_t n) noexcept {
         std::size_t i = 0;
-        for (; i + 32 <= n; i += 32) {
-            const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16));
-            if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0) {
+        for (; i + 64 <= n; i += 64) {
+            const __m128i any = _mm_or_si128(_mm_or_si128(load(p + i), load(p + i + 16)),
+                                             _mm_or_si128(load(p + i + 32), load(p + i + 48)));
+            if (_mm_movemask_epi8(any) != 0) {
+                break;
+            }
+        }
+        for (; i + 16 <= n; i += 16) {
+            if (_mm_movemask_epi8(load(p + i)) != 0) {
                 break;
             }
         }
