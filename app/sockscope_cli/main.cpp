@@ -5,8 +5,10 @@
 
 #include "cli_arguments.h"
 #include "session/cli_common.h"
+#include "session/termination_signals.h"
 
 using sockscope::cli::CliRequest;
+namespace session = sockscope::session;
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
@@ -14,25 +16,33 @@ int main(int argc, char** argv) {
     QCoreApplication::setApplicationVersion(QStringLiteral(SOCKSCOPE_VERSION));
 
     CliRequest request = sockscope::cli::parseCliArguments(QCoreApplication::arguments());
+    // Ctrl-C and SIGTERM end a session with a close handshake (a second one kills).
+    session::TerminationSignals termination;
     switch (request.command) {
         case CliRequest::Command::Exit:
             return request.exitStatus;
         case CliRequest::Command::Serve: {
-            sockscope::session::ServeCommand serve(std::move(request.serve));
+            session::ServeCommand serve(std::move(request.serve));
+            QObject::connect(&termination, &session::TerminationSignals::terminationRequested,
+                             &serve, &session::ServeCommand::shutdown);
+            QObject::connect(&serve, &session::ServeCommand::finished, &app,
+                             &QCoreApplication::exit, Qt::QueuedConnection);
             if (!serve.start()) {
-                return sockscope::session::exit_status::Failure;
+                return session::exit_status::Failure;
             }
             return QCoreApplication::exec();
         }
         case CliRequest::Command::Connect: {
-            sockscope::session::ConnectCommand client(std::move(request.connect));
-            QObject::connect(&client, &sockscope::session::ConnectCommand::finished, &app,
+            session::ConnectCommand client(std::move(request.connect));
+            QObject::connect(&client, &session::ConnectCommand::finished, &app,
                              &QCoreApplication::exit, Qt::QueuedConnection);
+            QObject::connect(&termination, &session::TerminationSignals::terminationRequested,
+                             &client, &session::ConnectCommand::interrupt);
             if (!client.start()) {
                 return client.exitStatus();
             }
             return QCoreApplication::exec();
         }
     }
-    return sockscope::session::exit_status::Failure;
+    return session::exit_status::Failure;
 }

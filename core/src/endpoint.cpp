@@ -36,6 +36,19 @@ std::optional<EndpointEvent> Endpoint::nextEvent() {
         return std::nullopt;
     EndpointEvent e = std::move(events_.front());
     events_.pop_front();
+    // The answer to a close or a failure goes on the wire only once the
+    // application has taken every event before it, so it can still answer
+    // the messages that arrived ahead of it (an echo server echoes the
+    // message that shared a read with the close or with a bad frame).
+    if (std::holds_alternative<event::CloseReceived>(e)) {
+        if (config_.autoCloseReply && !closeSent_ && state_ == EndpointState::Closing)
+            close(peerCloseCode_ == close_code::NoStatusReceived
+                      ? std::nullopt
+                      : peerCloseCode_,  // echo the code (§5.5.1); empty answers empty
+                  {});
+    } else if (const auto* failed = std::get_if<event::ProtocolFailed>(&e)) {
+        completeFailure(failed->error);
+    }
     return e;
 }
 
@@ -248,27 +261,24 @@ void Endpoint::receivedClose(std::span<const std::uint8_t> payload) {
                          : std::optional<std::uint16_t>(close_code::NoStatusReceived);
     peerCloseReason_ = close.payload.reason;
     events_.push_back(event::CloseReceived{close.payload.code, close.payload.reason});
-    if (!closeSent_) {
-        if (!config_.autoCloseReply) {
-            state_ = EndpointState::Closing;
-            return;
-        }
-        // Echo the status code (§5.5.1); an empty close is answered with an empty close.
-        writeFrame(static_cast<std::uint8_t>(Opcode::Close), true, false,
-                   buildClosePayload(close.payload.code, {}));
-        closeSent_ = true;
+    if (closeSent_) {
+        finishClosed(peerCloseCode_, peerCloseReason_, true);
+    } else {
+        state_ = EndpointState::Closing;  // our answer goes out from nextEvent() or close()
     }
-    finishClosed(peerCloseCode_, peerCloseReason_, true);
 }
 
 bool Endpoint::onViolation(const ProtocolError& error) {
-    fail(error);
+    // The reader stops here; the close frame is written when the application
+    // takes the ProtocolFailed event (see nextEvent()).
+    events_.push_back(event::ProtocolFailed{error});
     return false;
 }
 
-void Endpoint::fail(const ProtocolError& error) {
-    events_.push_back(event::ProtocolFailed{error});
-    if (!closeSent_ && (state_ == EndpointState::Open || state_ == EndpointState::Closing)) {
+void Endpoint::completeFailure(const ProtocolError& error) {
+    if (state_ == EndpointState::Closed)
+        return;
+    if (!closeSent_) {
         std::string reason(error.id());
         writeFrame(static_cast<std::uint8_t>(Opcode::Close), true, false,
                    buildClosePayload(error.closeCode(), reason.substr(0, kMaxCloseReason)));
@@ -335,7 +345,7 @@ bool Endpoint::sendBinary(std::span<const std::uint8_t> data) {
 
 bool Endpoint::sendMessage(std::uint8_t opcode, std::span<const std::uint8_t> data,
                            std::size_t fragments) {
-    if (state_ != EndpointState::Open || closeSent_ || sendingFragmented_)
+    if (!canSend() || sendingFragmented_)
         return false;
     if (opcode != static_cast<std::uint8_t>(Opcode::Text) &&
         opcode != static_cast<std::uint8_t>(Opcode::Binary))
@@ -363,7 +373,7 @@ bool Endpoint::sendMessage(std::uint8_t opcode, std::span<const std::uint8_t> da
 }
 
 bool Endpoint::sendFrame(std::uint8_t opcode, std::span<const std::uint8_t> payload, bool fin) {
-    if (state_ != EndpointState::Open || closeSent_)
+    if (!canSend())
         return false;
     if (isControlOpcode(opcode) || isReservedOpcode(opcode))
         return false;
@@ -376,21 +386,21 @@ bool Endpoint::sendFrame(std::uint8_t opcode, std::span<const std::uint8_t> payl
 }
 
 bool Endpoint::ping(std::span<const std::uint8_t> payload) {
-    if (state_ != EndpointState::Open || closeSent_ || payload.size() > 125)
+    if (!canSend() || payload.size() > 125)
         return false;
     writeFrame(static_cast<std::uint8_t>(Opcode::Ping), true, false, payload);
     return true;
 }
 
 bool Endpoint::pong(std::span<const std::uint8_t> payload) {
-    if (state_ != EndpointState::Open || closeSent_ || payload.size() > 125)
+    if (!canSend() || payload.size() > 125)
         return false;
     writeFrame(static_cast<std::uint8_t>(Opcode::Pong), true, false, payload);
     return true;
 }
 
 bool Endpoint::close(std::optional<std::uint16_t> code, std::string_view reason) {
-    if (closeSent_ || (state_ != EndpointState::Open && state_ != EndpointState::Closing))
+    if (!canSend())
         return false;
     if (code && !isValidCloseCodeOnWire(*code))
         return false;

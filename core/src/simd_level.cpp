@@ -32,7 +32,9 @@ SimdLevel detectedSimdLevel() noexcept {
 #endif
 }
 
-SimdLevel simdLevel() noexcept { return detail::currentSimdLevel(); }
+SimdLevel simdLevel() noexcept {
+    return detail::currentSimdLevel();
+}
 
 SimdLevel setSimdLevel(SimdLevel level) noexcept {
     const SimdLevel best = detectedSimdLevel();

@@ -10,6 +10,7 @@
 
 #include "sockscope/core/utf8.h"
 
+#include <bit>
 #include <cstring>
 
 #include "simd_dispatch.h"
@@ -71,16 +72,24 @@ inline bool step(State& s, std::uint8_t c) noexcept {
     return false;  // F5..FF: above U+10FFFF or not UTF-8 at all
 }
 
-// Length of the ASCII run at p (a multiple of the word size; the byte loop
-// finishes the rest).
+// Index of the first set bit 7 in a word loaded from memory (bytes in memory order).
+inline std::size_t firstHighByte(std::uint64_t highBits) noexcept {
+    return static_cast<std::size_t>(std::endian::native == std::endian::little
+                                        ? std::countr_zero(highBits)
+                                        : std::countl_zero(highBits)) /
+           8;
+}
+
+// Length of the ASCII run at p: exact when a non-ASCII byte is found, else
+// a multiple of the step size (the byte loop finishes the last few bytes).
 struct WordAscii {
     static std::size_t run(const std::uint8_t* p, std::size_t n) noexcept {
         std::size_t i = 0;
         for (; i + 8 <= n; i += 8) {
             std::uint64_t w;
             std::memcpy(&w, p + i, 8);
-            if ((w & 0x8080808080808080ULL) != 0) {
-                break;
+            if (const std::uint64_t high = w & 0x8080808080808080ULL; high != 0) {
+                return i + firstHighByte(high);
             }
         }
         return i;
@@ -92,9 +101,21 @@ struct Sse2Ascii {  // SSE2 is part of x86-64, so no target attribute is needed
     static __m128i load(const std::uint8_t* p) noexcept {
         return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     }
+    // Index of the first non-ASCII byte among p[0, 16), or 16.
+    static std::size_t firstHigh(const std::uint8_t* p) noexcept {
+        return static_cast<std::size_t>(
+            std::countr_zero(static_cast<unsigned>(_mm_movemask_epi8(load(p))) | 0x10000u));
+    }
     static std::size_t run(const std::uint8_t* p, std::size_t n) noexcept {
-        std::size_t i = 0;
-        for (; i + 64 <= n; i += 64) {
+        if (n < 16) {
+            return WordAscii::run(p, n);
+        }
+        // Short runs (text mixing scripts) end in the first vector.
+        if (const std::size_t k = firstHigh(p); k < 16) {
+            return k;
+        }
+        std::size_t i = 16;
+        for (; i + 64 <= n; i += 64) {  // long runs: 64 bytes per step
             const __m128i any = _mm_or_si128(_mm_or_si128(load(p + i), load(p + i + 16)),
                                              _mm_or_si128(load(p + i + 32), load(p + i + 48)));
             if (_mm_movemask_epi8(any) != 0) {
@@ -102,8 +123,8 @@ struct Sse2Ascii {  // SSE2 is part of x86-64, so no target attribute is needed
             }
         }
         for (; i + 16 <= n; i += 16) {
-            if (_mm_movemask_epi8(load(p + i)) != 0) {
-                break;
+            if (const std::size_t k = firstHigh(p + i); k < 16) {
+                return i + k;
             }
         }
         return i + WordAscii::run(p + i, n - i);
@@ -132,49 +153,56 @@ std::size_t scan(const std::uint8_t* p, std::size_t i, std::size_t n, State& s) 
     return i;
 }
 
+#if SOCKSCOPE_X86_64_SIMD
+std::size_t scanWithAvx2(const std::uint8_t* p, std::size_t n, State& s) noexcept {
+    // Close a character left open by the previous call, so the kernel starts
+    // on a boundary.
+    std::size_t i = 0;
+    while (i < n && s.needed != 0 && step(s, p[i])) {
+        ++i;
+    }
+    if (s.needed != 0) {
+        return i;  // p[i] broke the open character, or the input ended inside it
+    }
+    i += detail::utf8ValidPrefixAvx2(p + i, n - i);
+    return scan<Sse2Ascii>(p, i, n, s);
+}
+#endif
+
+// Validates p[0, n) from state s with the best path in use. Returns the index
+// of the first invalid byte, or n.
+std::size_t validate(const std::uint8_t* p, std::size_t n, State& s) noexcept {
+#if SOCKSCOPE_X86_64_SIMD
+    switch (detail::currentSimdLevel()) {
+        case SimdLevel::Avx2:
+            return scanWithAvx2(p, n, s);
+        case SimdLevel::Sse2:
+            return scan<Sse2Ascii>(p, 0, n, s);
+        case SimdLevel::Scalar:
+            break;
+    }
+#endif
+    return scan<WordAscii>(p, 0, n, s);
+}
+
 }  // namespace
 
 bool Utf8Validator::feed(std::span<const std::uint8_t> bytes) noexcept {
     if (failed_) {
         return false;
     }
-    const std::uint8_t* p = bytes.data();
-    const std::size_t n = bytes.size();
     State s{needed_, lower_, upper_};
-    std::size_t i = 0;
-    std::size_t end = n;
-#if SOCKSCOPE_X86_64_SIMD
-    const SimdLevel level = detail::currentSimdLevel();
-    if (level == SimdLevel::Avx2) {
-        // Close a character left open by the previous call, so the kernel
-        // starts on a boundary.
-        while (i < n && s.needed != 0 && step(s, p[i])) {
-            ++i;
-        }
-        if (s.needed == 0) {
-            i += detail::utf8ValidPrefixAvx2(p + i, n - i);
-            end = scan<Sse2Ascii>(p, i, n, s);
-        } else {
-            end = i;  // p[i] broke the open character, or the input ended inside it
-        }
-    } else if (level == SimdLevel::Sse2) {
-        end = scan<Sse2Ascii>(p, 0, n, s);
-    } else {
-        end = scan<WordAscii>(p, 0, n, s);
-    }
-#else
-    end = scan<WordAscii>(p, 0, n, s);
-#endif
+    const std::size_t end = validate(bytes.data(), bytes.size(), s);
     needed_ = s.needed;
     lower_ = s.lower;
     upper_ = s.upper;
-    if (end < n) {
+    if (end < bytes.size()) {
         failed_ = true;
         errorIndex_ = end;
         errorOffset_ = fedBefore_ + end;
         return false;
     }
-    fedBefore_ += n;
+    fedBefore_ += bytes.size();
     return true;
 }
 

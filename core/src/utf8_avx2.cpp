@@ -60,22 +60,22 @@ struct Tables {
     __m256i prevLow;
     __m256i curHigh;
     __m256i lowNibble;
-    __m256i thirdLead;    // subtracting 0x60 leaves bit 7 set only for E0..FF
-    __m256i fourthLead;   // subtracting 0x70 leaves bit 7 set only for F0..FF
+    __m256i thirdLead;   // subtracting 0x60 leaves bit 7 set only for E0..FF
+    __m256i fourthLead;  // subtracting 0x70 leaves bit 7 set only for F0..FF
     __m256i bit7;
-    __m256i openAtEnd;    // subtracting leaves non-zero if the last 3 bytes open a character
+    __m256i openAtEnd;  // subtracting leaves non-zero if the last 3 bytes open a character
 };
 
 [[gnu::target("avx2")]] inline Tables makeTables() noexcept {
     Tables t;
     // Indexed by the high nibble of the previous byte.
     t.prevHigh = table(kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong,
-                       kTooLong,                                        // 0..7 ASCII
-                       kTwoConts, kTwoConts, kTwoConts, kTwoConts,      // 8..B continuation
-                       kTooShort | kOverlong2,                          // C
-                       kTooShort,                                       // D
-                       kTooShort | kOverlong3 | kSurrogate,             // E
-                       kTooShort | kTooLarge | kLeadF80);               // F
+                       kTooLong,                                    // 0..7 ASCII
+                       kTwoConts, kTwoConts, kTwoConts, kTwoConts,  // 8..B continuation
+                       kTooShort | kOverlong2,                      // C
+                       kTooShort,                                   // D
+                       kTooShort | kOverlong3 | kSurrogate,         // E
+                       kTooShort | kTooLarge | kLeadF80);           // F
     // Indexed by the low nibble of the previous byte.
     t.prevLow = table(kAnyLow | kOverlong2 | kOverlong3 | kLeadF80,  // C0 E0 F0
                       kAnyLow | kOverlong2,                          // C1
@@ -84,25 +84,25 @@ struct Tables {
                       kAnyLow | kTooLarge | kLeadF80, kAnyLow | kTooLarge | kLeadF80,
                       kAnyLow | kTooLarge | kLeadF80, kAnyLow | kTooLarge | kLeadF80,
                       kAnyLow | kTooLarge | kLeadF80, kAnyLow | kTooLarge | kLeadF80,
-                      kAnyLow | kTooLarge | kLeadF80, kAnyLow | kTooLarge | kLeadF80,  // F5..FC
-                      kAnyLow | kTooLarge | kLeadF80 | kSurrogate,                    // ED, FD
+                      kAnyLow | kTooLarge | kLeadF80, kAnyLow | kTooLarge | kLeadF80,   // F5..FC
+                      kAnyLow | kTooLarge | kLeadF80 | kSurrogate,                      // ED, FD
                       kAnyLow | kTooLarge | kLeadF80, kAnyLow | kTooLarge | kLeadF80);  // FE FF
     // Indexed by the high nibble of the current byte.
     constexpr std::uint8_t cont = kTooLong | kTwoConts | kOverlong2;  // any continuation
     t.curHigh = table(kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,
-                      kTooShort,                                     // 0..7
-                      cont | kOverlong3 | kLeadF80,                  // 80..8F
-                      cont | kOverlong3 | kTooLarge,                 // 90..9F
-                      cont | kSurrogate | kTooLarge,                 // A0..AF
-                      cont | kSurrogate | kTooLarge,                 // B0..BF
+                      kTooShort,                                    // 0..7
+                      cont | kOverlong3 | kLeadF80,                 // 80..8F
+                      cont | kOverlong3 | kTooLarge,                // 90..9F
+                      cont | kSurrogate | kTooLarge,                // A0..AF
+                      cont | kSurrogate | kTooLarge,                // B0..BF
                       kTooShort, kTooShort, kTooShort, kTooShort);  // C..F
     t.lowNibble = _mm256_set1_epi8(0x0F);
     t.thirdLead = _mm256_set1_epi8(0x60);
     t.fourthLead = _mm256_set1_epi8(0x70);
     t.bit7 = _mm256_set1_epi8(static_cast<char>(0x80));
     const char f = static_cast<char>(0xFF);
-    t.openAtEnd = _mm256_setr_epi8(f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f,
-                                   f, f, f, f, f, f, f, f, static_cast<char>(0xEF),
+    t.openAtEnd = _mm256_setr_epi8(f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f,
+                                   f, f, f, f, f, f, f, static_cast<char>(0xEF),
                                    static_cast<char>(0xDF), static_cast<char>(0xBF));
     return t;
 }

@@ -285,6 +285,46 @@ private slots:
                  serve.err().constData());
     }
 
+    void serveClosesConnectionsWithGoingAwayOnSigterm() {
+        ServeProcess serve({u"--echo"_s});
+        QWebSocket client;
+        client.open(QUrl(serve.url()));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::ConnectedState, kTimeoutMs);
+        QVERIFY(serve.waitForStderr("[1] open", kTimeoutMs));
+        serve.process().terminate();  // SIGTERM
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, kTimeoutMs);
+        QCOMPARE(client.closeCode(), QWebSocketProtocol::CloseCodeGoingAway);
+        QCOMPARE(client.closeReason(), u"server shutting down"_s);
+        QVERIFY(serve.waitForExit(kTimeoutMs));
+        QCOMPARE(serve.exitCode(), 0);
+        QVERIFY(serve.err().contains("shutting down: closing 1 connection(s) with 1001"));
+        QVERIFY(serve.err().contains("[1] closed 1001 (Going Away) clean, closed by us"));
+    }
+
+    void connectClosesWithGoingAwayOnSigterm() {
+        QWebSocketServer server(u"qt"_s, QWebSocketServer::NonSecureMode);
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        int closeCode = 0;
+        connect(&server, &QWebSocketServer::newConnection, this, [&] {
+            QWebSocket* peer = server.nextPendingConnection();
+            peer->setParent(&server);
+            connect(peer, &QWebSocket::textMessageReceived, peer,
+                    [peer](const QString& m) { peer->sendTextMessage(m); });
+            connect(peer, &QWebSocket::disconnected, this,
+                    [&closeCode, peer] { closeCode = peer->closeCode(); });
+        });
+        CliProcess cli(
+            {u"connect"_s, u"ws://127.0.0.1:"_s + QString::number(server.serverPort()) + u'/'});
+        cli.write("ready?\n");
+        QVERIFY(cli.waitForStdout("ready?\n", kTimeoutMs));  // open, stdin still open
+        cli.process().terminate();
+        QVERIFY(cli.waitForExit(kTimeoutMs));
+        QCOMPARE(cli.exitCode(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(closeCode, int(QWebSocketProtocol::CloseCodeGoingAway),
+                                  kTimeoutMs);
+        QVERIFY2(cli.err().isEmpty(), cli.err().constData());
+    }
+
     void connectEchoesLinesWithPythonServer_data() {
         QTest::addColumn<bool>("deflate");
         QTest::newRow("plain") << false;

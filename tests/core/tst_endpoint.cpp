@@ -148,6 +148,46 @@ private slots:
         QCOMPARE(*clientClosed[0].code, std::uint16_t(1000));  // the server echoed the code
     }
 
+    void echoesMessagesThatShareAReadWithTheClose() {
+        Pair p;
+        p.pump();
+        QVERIFY(p.client.sendText("one"));
+        QVERIFY(p.client.sendText("two"));
+        QVERIFY(p.client.close(1000, {}));
+        Pair::transfer(p.client, p.server, SIZE_MAX);
+        int echoed = 0;
+        while (auto e = p.server.nextEvent()) {
+            if (auto* m = std::get_if<event::Message>(&*e)) {
+                QVERIFY(p.server.sendText(m->text()));
+                ++echoed;
+            }
+            p.serverEvents.push_back(std::move(*e));
+        }
+        QCOMPARE(echoed, 2);
+        QCOMPARE(p.server.state(), EndpointState::Closed);
+        p.pump();
+        const auto atClient = Pair::all<event::Message>(p.clientEvents);
+        QCOMPARE(atClient.size(), std::size_t(2));
+        QCOMPARE(atClient[1].text(), std::string_view("two"));
+        QVERIFY(Pair::all<event::Closed>(p.clientEvents).at(0).clean);
+    }
+
+    void letsTheApplicationAnswerACloseItself() {
+        EndpointConfig s = Pair::serverConfig();
+        s.autoCloseReply = false;
+        Pair p(Pair::clientConfig(), s);
+        p.pump();
+        QVERIFY(p.client.close(4001, "done"));
+        p.pump();
+        QCOMPARE(p.server.state(), EndpointState::Closing);
+        QVERIFY(p.server.sendText("last words"));
+        QVERIFY(p.server.close(4001, {}));
+        QCOMPARE(p.server.state(), EndpointState::Closed);
+        p.pump();
+        QCOMPARE(Pair::all<event::Message>(p.clientEvents).size(), std::size_t(1));
+        QCOMPARE(*Pair::all<event::Closed>(p.clientEvents).at(0).code, std::uint16_t(4001));
+    }
+
     void answersPingsAutomaticallyUnlessTurnedOff() {
         Pair on;
         on.pump();
@@ -220,11 +260,24 @@ private slots:
         QVERIFY(p.client.sendText("valid"));
         p.client.sendRaw(fromHex(rawHex.toStdString()));
         Pair::transfer(p.client, p.server, SIZE_MAX);  // both frames in one read
-        const Bytes answer = serverWire(p.server);
+        // Until the application takes the events, nothing is answered: it can
+        // still echo the valid message ahead of the failing close.
+        QVERIFY(serverWire(p.server).empty());
+        std::optional<EndpointEvent> first = p.server.nextEvent();
+        while (first && !std::holds_alternative<event::Message>(*first))
+            first = p.server.nextEvent();
+        QVERIFY(first);
+        QVERIFY(p.server.sendText(std::get<event::Message>(*first).text()));
+        p.serverEvents.push_back(std::move(*first));
         p.drain();
+        Bytes answer = serverWire(p.server);
         const auto msgs = Pair::all<event::Message>(p.serverEvents);
         QCOMPARE(msgs.size(), std::size_t(1));
         QCOMPARE(msgs[0].text(), std::string_view("valid"));
+        // The echo (81 05 "valid") comes first, then the close.
+        QCOMPARE(toHex(std::span(answer).first(7)),
+                 toHex(encode({true, 0, 1, bytesOf("valid"), false})));
+        answer.erase(answer.begin(), answer.begin() + 7);
         const auto failed = Pair::all<event::ProtocolFailed>(p.serverEvents);
         QCOMPARE(failed.size(), std::size_t(1));
         QCOMPARE(QString::fromUtf8(failed[0].error.id()), violation);
@@ -243,7 +296,7 @@ private slots:
         f.payload[10] = 0xC0;  // overlong lead byte
         const Bytes wire = encode(f);
         p.server.receive(std::span<const std::uint8_t>(wire.data(), 64));
-        p.drain();
+        p.drain();  // taking ProtocolFailed writes the close
         QCOMPARE(Pair::all<event::ProtocolFailed>(p.serverEvents).size(), std::size_t(1));
         const Bytes answer = serverWire(p.server);
         QCOMPARE((answer[2] << 8) | answer[3], 1007);

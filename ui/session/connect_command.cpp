@@ -193,6 +193,16 @@ void ConnectCommand::onStdinFinished() {
     }
 }
 
+void ConnectCommand::interrupt() {
+    if (!connection_ || interrupted_) {
+        return;
+    }
+    interrupted_ = true;
+    if (!open_ || !connection_->close(close_code::GoingAway)) {
+        connection_->abort();
+    }
+}
+
 void ConnectCommand::onMessage(const event::Message& message) {
     if (options_.echo) {
         connection_->sendMessage(message.opcode, message.payload);
@@ -209,6 +219,11 @@ void ConnectCommand::onClosed(const event::Closed& info) {
     if (options_.verbose) {
         writeLine(stderr, u"closed " + fromStd(formatCloseCode(info.code)) +
                               (info.clean ? u" clean" : u" not clean"));
+    }
+    if (interrupted_ && !open_) {
+        exitStatus_ = exit_status::Interrupted;
+        emit finished(exitStatus_);
+        return;
     }
     if (!failed_) {
         QString reason;

@@ -43,6 +43,9 @@ public:
     // cannot start; exitStatus() then says why.
     bool start();
     int exitStatus() const { return exitStatus_; }
+    // Ctrl-C / SIGTERM: closes with 1001 (going away) when open, gives up on a
+    // connection still being set up (exit status 130).
+    void interrupt();
 
 signals:
     // The connection is over (closed, refused, rejected); the process should exit.
@@ -67,6 +70,7 @@ private:
     bool open_ = false;
     bool stdinDone_ = false;
     bool failed_ = false;
+    bool interrupted_ = false;
     int exitStatus_ = 0;
 };
 

@@ -21,6 +21,9 @@ QString prefix(quint64 id) {
     return u'[' + QString::number(id) + u"] ";
 }
 
+// How long a shutdown waits for the close handshakes.
+constexpr std::chrono::milliseconds kShutdownWait{3000};
+
 QString fromStd(std::string_view text) {
     return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
 }
@@ -40,6 +43,28 @@ ServeCommand::ServeCommand(ServeOptions options, QObject* parent)
     connect(&server_, &WebSocketServer::newConnection, this, &ServeCommand::onNewConnection);
     connect(&server_, &WebSocketServer::connectionFinished, this,
             &ServeCommand::onConnectionFinished);
+    shutdownTimer_.setSingleShot(true);
+    connect(&shutdownTimer_, &QTimer::timeout, this, [this] { emit finished(exit_status::Ok); });
+}
+
+void ServeCommand::shutdown() {
+    if (shuttingDown_) {
+        return;
+    }
+    shuttingDown_ = true;
+    server_.stopListening();
+    printError(u"shutting down: closing " + QString::number(server_.connectionCount()) +
+               u" connection(s) with 1001");
+    server_.closeAll(close_code::GoingAway, "server shutting down");
+    shutdownTimer_.start(kShutdownWait);
+    finishIfIdle();
+}
+
+void ServeCommand::finishIfIdle() {
+    if (shuttingDown_ && server_.connectionCount() == 0) {
+        shutdownTimer_.stop();
+        emit finished(exit_status::Ok);
+    }
 }
 
 bool ServeCommand::start() {
@@ -116,6 +141,7 @@ void ServeCommand::onConnectionFinished(quint64 id, const event::Closed& info) {
         line += u": " + fromStd(info.reason);
     }
     writeLine(stderr, line);
+    finishIfIdle();
 }
 
 }  // namespace sockscope::session

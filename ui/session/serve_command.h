@@ -5,6 +5,7 @@
 
 #include <QHostAddress>
 #include <QObject>
+#include <QTimer>
 #include <string>
 #include <vector>
 
@@ -29,13 +30,23 @@ public:
     // Binds and prints "listening on ws://HOST:PORT/" to stderr. On failure
     // prints one error line and returns false.
     bool start();
+    // Stops accepting, closes every connection with 1001 (going away) and
+    // emits finished() once they are gone (or after a bounded wait).
+    void shutdown();
+
+signals:
+    void finished(int exitStatus);
 
 private:
     void onNewConnection(WebSocketConnection* connection, quint64 id);
     void onConnectionFinished(quint64 id, const event::Closed& info);
 
+    void finishIfIdle();
+
     ServeOptions options_;
     WebSocketServer server_;
+    QTimer shutdownTimer_;
+    bool shuttingDown_ = false;
 };
 
 }  // namespace sockscope::session

@@ -22,11 +22,6 @@ constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr qint64 kWriteHighWater = 4 * 1024 * 1024;
 constexpr std::size_t kWriteChunk = 1024 * 1024;
 
-EndpointConfig withManualCloseReply(EndpointConfig config) {
-    config.autoCloseReply = false;
-    return config;
-}
-
 QString millisecondsText(std::chrono::milliseconds ms) {
     return QString::number(ms.count()) + u" ms";
 }
@@ -35,11 +30,7 @@ QString millisecondsText(std::chrono::milliseconds ms) {
 
 WebSocketConnection::WebSocketConnection(QAbstractSocket* socket, EndpointConfig config,
                                          ConnectionTimeouts timeouts, QObject* parent)
-    : QObject(parent),
-      socket_(socket),
-      replyToClose_(config.autoCloseReply),
-      endpoint_(withManualCloseReply(std::move(config))),
-      timeouts_(timeouts) {
+    : QObject(parent), socket_(socket), endpoint_(std::move(config)), timeouts_(timeouts) {
     socket_->setParent(this);
     readBuffer_.resize(kReadChunk);
 
@@ -149,20 +140,17 @@ void WebSocketConnection::onReadyRead() {
     }
 }
 
-std::size_t WebSocketConnection::readAvailable() {
-    std::size_t total = 0;
+void WebSocketConnection::readAvailable() {
     while (socket_->bytesAvailable() > 0) {
         const qint64 n = socket_->read(reinterpret_cast<char*>(readBuffer_.data()),
                                        static_cast<qint64>(readBuffer_.size()));
         if (n <= 0) {
-            break;
+            return;
         }
         endpoint_.receive(std::span<std::uint8_t>(readBuffer_.data(), static_cast<std::size_t>(n)));
-        total += static_cast<std::size_t>(n);
         // Per chunk, so events and echoed output never pile up for a whole burst.
         pump();
     }
-    return total;
 }
 
 void WebSocketConnection::onSocketError(QAbstractSocket::SocketError error) {
@@ -261,11 +249,9 @@ void WebSocketConnection::dispatch(event::Pong& e) {
     emit pongReceived(e);
 }
 void WebSocketConnection::dispatch(event::CloseReceived& e) {
+    // The endpoint has answered already (unless autoCloseReply is off),
+    // after every earlier message was handled.
     emit closeReceived(e);
-    if (replyToClose_) {
-        // Echo the code (§5.5.1); does nothing when our close went out first.
-        endpoint_.close(e.code);
-    }
 }
 void WebSocketConnection::dispatch(event::ProtocolFailed& e) {
     emit protocolFailed(e);

@@ -1,6 +1,6 @@
 #pragma once
 // One WebSocket connection over a Qt socket: the glue between a QAbstractSocket
-// (QTcpSocket, or QSslSocket later) and the sans-I/O sockscope::Endpoint.
+// (QTcpSocket, or QSslSocket for wss://) and the sans-I/O sockscope::Endpoint.
 //
 // Socket bytes go to Endpoint::receive, the endpoint's events come out as Qt
 // signals carrying core's plain value types, and Endpoint::pendingOutput is
@@ -92,7 +92,7 @@ private:
     void onCloseTimeout();
 
     bool transportReady() const;
-    std::size_t readAvailable();
+    void readAvailable();
     // Runs after every input and every send: events → signals, output → socket,
     // then the close lifecycle. Re-entrant calls from slots are folded in.
     void pump();
@@ -114,10 +114,6 @@ private:
     void finishTransport();
 
     QAbstractSocket* socket_;
-    // The close reply is sent here, in event order, rather than by the endpoint
-    // while it parses: messages that arrived before the peer's close are
-    // delivered (and can be answered) before our close goes out.
-    bool replyToClose_;
     Endpoint endpoint_;
     ConnectionTimeouts timeouts_;
     QTimer handshakeTimer_;

@@ -36,8 +36,11 @@ using RandomSource = std::function<void(std::span<std::uint8_t>)>;
 struct EndpointConfig {
     Role role = Role::Client;
     Limits limits;
-    bool autoPong = true;        // answer pings with pongs carrying the same payload
-    bool autoCloseReply = true;  // answer a close by echoing its code
+    bool autoPong = true;  // answer pings with pongs carrying the same payload
+    // Answer a peer's close by echoing its code, once the CloseReceived event
+    // is taken. Off: the application calls close() itself, and may still
+    // send until then.
+    bool autoCloseReply = true;
     std::size_t maxHandshakeBytes = kDefaultMaxHandshakeBytes;
     ClientHandshakeOptions client;  // role == Client
     ServerHandshakeOptions server;  // role == Server
@@ -125,6 +128,10 @@ public:
     // The transport reported end of stream (or an error).
     void receiveEof();
 
+    // Takes the next event. Answers that depend on the application having
+    // seen earlier events (the close reply, the close frame that fails the
+    // connection) are written when their event is taken, so pull events
+    // promptly and answer messages as they come.
     std::optional<EndpointEvent> nextEvent();
     bool hasEvents() const { return !events_.empty(); }
 
@@ -178,7 +185,12 @@ private:
     void openWith(std::span<std::uint8_t> leftover);
     void writeFrame(std::uint8_t opcode, bool fin, bool rsv1,
                     std::span<const std::uint8_t> payload);
-    void fail(const ProtocolError& error);
+    void completeFailure(const ProtocolError& error);
+    // Open, or the peer has closed and our close has not been sent yet
+    // (RFC 6455 §5.5.1 lets an endpoint finish sending before it answers).
+    bool canSend() const {
+        return (state_ == EndpointState::Open || state_ == EndpointState::Closing) && !closeSent_;
+    }
     void rejectHandshake(const ProtocolError& error, HttpResponse response, std::string body);
     void receivedClose(std::span<const std::uint8_t> payload);
     void finishClosed(std::optional<std::uint16_t> code, std::string reason, bool clean);

@@ -32,8 +32,8 @@ public:
     void reset() noexcept { *this = Utf8Validator{}; }
 
 private:
-    std::uint32_t needed_ = 0;      // continuation bytes still expected
-    std::uint8_t lower_ = 0x80;     // allowed range of the next continuation byte
+    std::uint32_t needed_ = 0;   // continuation bytes still expected
+    std::uint8_t lower_ = 0x80;  // allowed range of the next continuation byte
     std::uint8_t upper_ = 0xBF;
     bool failed_ = false;
     std::size_t errorIndex_ = 0;
