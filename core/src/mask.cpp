@@ -1,12 +1,15 @@
-// RFC 6455 §5.3 masking. The key is rotated once so that every fast loop starts
-// at key byte 0; each step is a multiple of 4 bytes, so the phase never changes
-// and the last 0..3 bytes index the rotated key directly (no per-byte modulo).
-// Loads and stores are unaligned: any pointer alignment works, and in == out
-// (in-place masking) is fine because each block is loaded before it is stored.
+// RFC 6455 §5.3 masking. The key is kept as a 32-bit word rotated to the
+// phase of the current position, so the loops XOR whole words and vectors.
+// Steps are multiples of 4 bytes and leave the phase alone; only the AVX2
+// path's alignment step rotates the word once. The last 0..3 bytes take their
+// key byte straight from the word (no per-byte modulo). Any pointer alignment
+// works, and in == out (in-place masking) is fine because every block is
+// loaded before it is stored.
 
 #include "sockscope/core/mask.h"
 
 #include <bit>
+#include <cstdint>
 #include <cstring>
 
 #include "simd_dispatch.h"
@@ -24,21 +27,28 @@ struct Key {
     std::uint64_t dword;  // twice over
 };
 
-// Rotating the key as a 32-bit word (not byte by byte through memory) keeps
-// the small-frame path free of store-forwarding stalls.
-Key rotatedKey(MaskKey key, std::size_t keyOffset) noexcept {
-    std::uint32_t word;
-    std::memcpy(&word, key.data(), 4);
-    const int shift = static_cast<int>(8 * (keyOffset & 3));
-    // Memory byte i moves to byte i - offset: toward the low end on little endian.
-    word = std::endian::native == std::endian::little ? std::rotr(word, shift)
-                                                      : std::rotl(word, shift);
+Key keyFromWord(std::uint32_t word) noexcept {
     return {word, (std::uint64_t{word} << 32) | word};
 }
 
+// The key as it applies `bytes` further on. Rotating it as a 32-bit word (not
+// byte by byte through memory) keeps the small-frame path free of
+// store-forwarding stalls.
+Key advanced(Key k, std::size_t bytes) noexcept {
+    const int shift = static_cast<int>(8 * (bytes & 3));
+    // Memory byte i moves to byte i - bytes: toward the low end on little endian.
+    return keyFromWord(std::endian::native == std::endian::little ? std::rotr(k.word, shift)
+                                                                  : std::rotl(k.word, shift));
+}
+
+Key rotatedKey(MaskKey key, std::size_t keyOffset) noexcept {
+    std::uint32_t word;
+    std::memcpy(&word, key.data(), 4);
+    return advanced(keyFromWord(word), keyOffset);
+}
+
 // The last < 16 bytes, shared by every level.
-inline void maskTail(const std::uint8_t* in, std::uint8_t* out, std::size_t n,
-                     const Key& k) noexcept {
+inline void maskTail(const std::uint8_t* in, std::uint8_t* out, std::size_t n, Key k) noexcept {
     if (n >= 8) {
         std::uint64_t w;
         std::memcpy(&w, in, 8);
@@ -57,15 +67,15 @@ inline void maskTail(const std::uint8_t* in, std::uint8_t* out, std::size_t n,
         out += 4;
         n -= 4;
     }
-    std::uint8_t bytes[4];
-    std::memcpy(bytes, &k.word, 4);
-    for (std::size_t i = 0; i < n; ++i) {  // n <= 3
-        out[i] = static_cast<std::uint8_t>(in[i] ^ bytes[i]);
+    for (std::size_t i = 0; i < n; ++i) {  // n <= 3: key byte i, shifted out of the word
+        const int shift =
+            static_cast<int>(std::endian::native == std::endian::little ? 8 * i : 24 - 8 * i);
+        out[i] = static_cast<std::uint8_t>(in[i] ^ (k.word >> shift));
     }
 }
 
 // Portable: two 64-bit words per step.
-void maskScalar(const std::uint8_t* in, std::uint8_t* out, std::size_t n, const Key& k) noexcept {
+void maskScalar(const std::uint8_t* in, std::uint8_t* out, std::size_t n, Key k) noexcept {
     for (; n >= 16; in += 16, out += 16, n -= 16) {
         std::uint64_t a;
         std::uint64_t b;
@@ -81,7 +91,20 @@ void maskScalar(const std::uint8_t* in, std::uint8_t* out, std::size_t n, const 
 
 #if SOCKSCOPE_X86_64_SIMD
 
-void maskSse2(const std::uint8_t* in, std::uint8_t* out, std::size_t n, const Key& k) noexcept {
+// Fewer than 32 bytes (SSE2 is part of x86-64, so every level may use it).
+inline void maskSmall(const std::uint8_t* in, std::uint8_t* out, std::size_t n, Key k) noexcept {
+    if (n >= 16) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                         _mm_xor_si128(a, _mm_set1_epi32(static_cast<int>(k.word))));
+        in += 16;
+        out += 16;
+        n -= 16;
+    }
+    maskTail(in, out, n, k);
+}
+
+void maskSse2(const std::uint8_t* in, std::uint8_t* out, std::size_t n, Key k) noexcept {
     const __m128i key = _mm_set1_epi32(static_cast<int>(k.word));
     for (; n >= 64; in += 64, out += 64, n -= 64) {
         const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
@@ -100,34 +123,60 @@ void maskSse2(const std::uint8_t* in, std::uint8_t* out, std::size_t n, const Ke
     maskTail(in, out, n, k);
 }
 
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256i load32(const std::uint8_t* p) noexcept {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+[[gnu::target("avx2"), gnu::always_inline]] inline void store32(std::uint8_t* p,
+                                                                __m256i v) noexcept {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+}
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256i splat(Key k) noexcept {
+    return _mm256_set1_epi32(static_cast<int>(k.word));
+}
+
+// Every block is computed from bytes not yet written (so in == out works),
+// which lets the first and the last block overlap their neighbours: the
+// overlapping stores write the same values. No byte-sized head or tail.
 [[gnu::target("avx2")]] void maskAvx2(const std::uint8_t* in, std::uint8_t* out, std::size_t n,
-                                      const Key& k) noexcept {
-    const __m256i key = _mm256_set1_epi32(static_cast<int>(k.word));
+                                      Key k) noexcept {
+    if (n < 32) {
+        maskSmall(in, out, n, k);
+        return;
+    }
+    const __m256i last = _mm256_xor_si256(load32(in + n - 32), splat(advanced(k, n - 32)));
+    std::uint8_t* const lastOut = out + n - 32;
+    if (n >= 64) {
+        // A store that straddles two cache lines costs two: after one
+        // unaligned block, every store is aligned.
+        const std::size_t head = (32 - (reinterpret_cast<std::uintptr_t>(out) & 31)) & 31;
+        if (head != 0) {
+            const __m256i first = _mm256_xor_si256(load32(in), splat(k));
+            k = advanced(k, head);
+            const __m256i second = _mm256_xor_si256(load32(in + head), splat(k));
+            store32(out, first);
+            store32(out + head, second);
+            in += head + 32;
+            out += head + 32;
+            n -= head + 32;
+        }
+    }
+    const __m256i key = splat(k);
     // Four independent 32-byte blocks per step keep both load ports and the
     // store port busy; loads come before stores so in == out stays correct.
     for (; n >= 128; in += 128, out += 128, n -= 128) {
-        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in));
-        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 32));
-        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 64));
-        const __m256i d = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 96));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_xor_si256(a, key));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32), _mm256_xor_si256(b, key));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 64), _mm256_xor_si256(c, key));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 96), _mm256_xor_si256(d, key));
+        const __m256i a = load32(in);
+        const __m256i b = load32(in + 32);
+        const __m256i c = load32(in + 64);
+        const __m256i d = load32(in + 96);
+        store32(out, _mm256_xor_si256(a, key));
+        store32(out + 32, _mm256_xor_si256(b, key));
+        store32(out + 64, _mm256_xor_si256(c, key));
+        store32(out + 96, _mm256_xor_si256(d, key));
     }
     for (; n >= 32; in += 32, out += 32, n -= 32) {
-        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_xor_si256(a, key));
+        store32(out, _mm256_xor_si256(load32(in), key));
     }
-    if (n >= 16) {
-        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
-                         _mm_xor_si128(a, _mm256_castsi256_si128(key)));
-        in += 16;
-        out += 16;
-        n -= 16;
-    }
-    maskTail(in, out, n, k);
+    store32(lastOut, last);  // the last n < 32 bytes, and a few again
 }
 
 #endif

@@ -20,11 +20,11 @@
 //   LEAD_F_80   F0 (overlong) or F5..FF (too large), then 80..8F
 //   TWO_CONTS   continuation, then continuation
 
-#include <immintrin.h>
-
 #include "utf8_simd.h"
 
 #if SOCKSCOPE_X86_64_SIMD
+
+#include <immintrin.h>
 
 namespace sockscope::detail {
 

@@ -84,7 +84,7 @@ private slots:
     void matchesBytewiseAtEveryLengthOffsetAndAlignment() {
         QFETCH(SimdLevel, level);
         if (!pinLevel(level)) {
-            QSKIP("this CPU lacks the level");
+            QSKIP("this CPU or build lacks the level");
         }
         for (std::size_t length = 0; length <= 300; ++length) {
             const auto input = pattern(length, std::uint32_t(length));
@@ -109,7 +109,7 @@ private slots:
     void copyMatchesBytewiseAtEveryLengthOffsetAndAlignment() {
         QFETCH(SimdLevel, level);
         if (!pinLevel(level)) {
-            QSKIP("this CPU lacks the level");
+            QSKIP("this CPU or build lacks the level");
         }
         for (std::size_t length = 0; length <= 300; ++length) {
             const auto input = pattern(length, std::uint32_t(1000 + length));
@@ -137,7 +137,7 @@ private slots:
     void copyOntoItselfMasksInPlace() {
         QFETCH(SimdLevel, level);
         if (!pinLevel(level)) {
-            QSKIP("this CPU lacks the level");
+            QSKIP("this CPU or build lacks the level");
         }
         for (std::size_t length : {0, 1, 3, 4, 15, 16, 33, 127, 128, 129, 1000}) {
             const auto input = pattern(length, 7);
@@ -153,7 +153,7 @@ private slots:
     void maskingTwiceRestoresThePayload() {
         QFETCH(SimdLevel, level);
         if (!pinLevel(level)) {
-            QSKIP("this CPU lacks the level");
+            QSKIP("this CPU or build lacks the level");
         }
         for (std::size_t length : {1, 7, 64, 125, 126, 1024, 65536 + 3}) {
             const auto input = pattern(length, std::uint32_t(length));
@@ -173,7 +173,7 @@ private slots:
         // bytes so far must equal unmasking it in one go.
         QFETCH(SimdLevel, level);
         if (!pinLevel(level)) {
-            QSKIP("this CPU lacks the level");
+            QSKIP("this CPU or build lacks the level");
         }
         const auto input = pattern(1000, 3);
         auto whole = input;
@@ -195,7 +195,7 @@ private slots:
     void matchesBytewiseOnOneMebibyte() {
         QFETCH(SimdLevel, level);
         if (!pinLevel(level)) {
-            QSKIP("this CPU lacks the level");
+            QSKIP("this CPU or build lacks the level");
         }
         std::mt19937 rng(2024);
         for (int round = 0; round < 4; ++round) {
