@@ -28,7 +28,7 @@ if [ ! -f "$build/build.ninja" ]; then
     ./scripts/setup.sh  # installs missing packages, configures and builds build/
 fi
 targets=(bench_codec bench_echo bench_qt_echo_server)
-if cmake --build "$build" --target help | grep -q '^sockscope-cli:'; then
+if cmake --build "$build" --target help | grep '^sockscope-cli:' > /dev/null; then
     targets+=(sockscope-cli)
 fi
 cmake --build "$build" --target "${targets[@]}" -j"$(nproc)"
