@@ -10,9 +10,10 @@ packages=(
     qt6-base-dev qt6-websockets-dev
     python3 python3-websockets
 )
-# The test suite also talks to a real browser (headless Chromium).
+# The test suite also talks to a real browser (headless Chromium) and makes
+# TLS certificates with the openssl command.
 if [ "${1:-}" = "--with-test-peers" ]; then
-    packages+=(chromium)
+    packages+=(chromium openssl)
 fi
 missing=()
 for p in "${packages[@]}"; do
