@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "cli_process.h"
+#include "qt_echo_server.h"
 #include "sockscope/core/handshake.h"
 #include "sockscope/core/http_message.h"
 
@@ -66,29 +67,6 @@ QByteArray switchingProtocols(const HttpRequest& request) {
            "Sec-WebSocket-Accept: " +
            QByteArray::fromStdString(accept) + "\r\n\r\n";
 }
-
-// A QWebSocketServer echo peer living in the test process.
-class QtEchoServer : public QObject {
-public:
-    QtEchoServer() : server_(u"qt-echo"_s, QWebSocketServer::NonSecureMode) {
-        connect(&server_, &QWebSocketServer::newConnection, this, [this] {
-            while (QWebSocket* socket = server_.nextPendingConnection()) {
-                socket->setParent(this);
-                connect(socket, &QWebSocket::textMessageReceived, socket,
-                        [socket](const QString& m) { socket->sendTextMessage(m); });
-                connect(socket, &QWebSocket::binaryMessageReceived, socket,
-                        [socket](const QByteArray& m) { socket->sendBinaryMessage(m); });
-            }
-        });
-    }
-    QString listen() {
-        server_.listen(QHostAddress::LocalHost, 0);
-        return u"ws://127.0.0.1:"_s + QString::number(server_.serverPort()) + u"/qt"_s;
-    }
-
-private:
-    QWebSocketServer server_;
-};
 
 QString pythonMissing() {
     static const QString missing = pythonWebsocketsMissing();
@@ -370,7 +348,9 @@ private slots:
 
     void connectEchoesLinesWithQtServer() {
         QtEchoServer qt;
-        CliProcess cli({u"connect"_s, qt.listen()});
+        const quint16 port = qt.listen();
+        QVERIFY(port != 0);
+        CliProcess cli({u"connect"_s, u"ws://127.0.0.1:"_s + QString::number(port) + u"/qt"_s});
         cli.write("first line\n");
         QVERIFY2(cli.waitForStdout("first line\n", kTimeoutMs), cli.err().constData());
         cli.write("second line\n");

@@ -11,6 +11,7 @@
 
 #include "connection_recorder.h"
 #include "payloads.h"
+#include "qt_echo_server.h"
 #include "session/websocket_client.h"
 #include "session/websocket_server.h"
 
@@ -55,47 +56,6 @@ void addCloseCodeRows() {
     QTest::newRow("3000 registered range") << 3000 << u"unauthorized"_s;
     QTest::newRow("4999 private range, UTF-8 reason") << 4999 << u"bye \u2713"_s;
 }
-
-// A QWebSocketServer that echoes every message and remembers how each client closed.
-class QtEchoServer : public QObject {
-public:
-    QtEchoServer() : server_(u"qt-echo"_s, QWebSocketServer::NonSecureMode) {
-        connect(&server_, &QWebSocketServer::newConnection, this, [this] {
-            while (QWebSocket* socket = server_.nextPendingConnection()) {
-                socket->setParent(this);
-                connect(socket, &QWebSocket::textMessageReceived, socket,
-                        [socket](const QString& m) { socket->sendTextMessage(m); });
-                connect(socket, &QWebSocket::binaryMessageReceived, socket,
-                        [socket](const QByteArray& m) { socket->sendBinaryMessage(m); });
-                connect(socket, &QWebSocket::textFrameReceived, this,
-                        [this](const QString&, bool) { ++framesReceived; });
-                connect(socket, &QWebSocket::binaryFrameReceived, this,
-                        [this](const QByteArray&, bool) { ++framesReceived; });
-                connect(socket, &QWebSocket::disconnected, this, [this, socket] {
-                    closeCode = socket->closeCode();
-                    closeReason = socket->closeReason();
-                    disconnected = true;
-                });
-                if (closeOnConnect) {
-                    socket->close(static_cast<QWebSocketProtocol::CloseCode>(closeOnConnect->first),
-                                  closeOnConnect->second);
-                }
-            }
-        });
-    }
-    quint16 listen() {
-        return server_.listen(QHostAddress::LocalHost, 0) ? server_.serverPort() : 0;
-    }
-
-    std::optional<std::pair<int, QString>> closeOnConnect;
-    int framesReceived = 0;
-    bool disconnected = false;
-    int closeCode = 0;
-    QString closeReason;
-
-private:
-    QWebSocketServer server_;
-};
 
 // A QWebSocket client that records what it receives.
 struct QtClient {
