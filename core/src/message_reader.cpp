@@ -8,7 +8,7 @@
 namespace sockscope {
 
 MessageReader::MessageReader(MessageReaderConfig config, MessageSink& sink)
-    : config_(std::move(config)), sink_(sink) {}
+    : config_(std::move(config)), sink_(sink), decoder_(config_.baseOffset) {}
 
 MessageReader::~MessageReader() = default;
 
@@ -57,7 +57,7 @@ bool MessageReader::onFrameHeader(const FrameHeader& h, const FrameOffsets& offs
         !violation(ViolationKind::ReservedBitSet, at,
                    std::string(h.rsv2 ? "RSV2" : "RSV3") + " is set; no extension defines it"))
         return false;
-    if (h.rsv1) {
+    if (h.rsv1 && !config_.rsv1Unknown) {
         if (!config_.deflate) {
             if (!violation(ViolationKind::ReservedBitSet, at,
                            "RSV1 is set but permessage-deflate was not negotiated"))
@@ -124,11 +124,11 @@ bool MessageReader::onFrameHeader(const FrameHeader& h, const FrameOffsets& offs
         inMessage_ = true;
         message_ = MessageSummary{};
         message_.opcode = h.opcode;
-        message_.compressed = h.rsv1 && config_.deflate.has_value();
+        message_.compressed = h.rsv1 && (config_.deflate.has_value() || config_.rsv1Unknown);
         message_.valid = !frameViolated_;
         utf8_.reset();
         utf8Failed_ = false;
-        if (message_.compressed && !inflater_) {
+        if (message_.compressed && config_.deflate && !inflater_) {
             const bool fromClient = config_.sender == Role::Client;
             const DeflateParams& p = *config_.deflate;
             inflater_.emplace(fromClient ? p.clientMaxWindowBits : p.serverMaxWindowBits,
@@ -164,7 +164,7 @@ bool MessageReader::onFramePayload(std::span<const std::uint8_t> chunk,
     }
     message_.wireLength += chunk.size();
     const std::uint64_t wireOffset = frameOffsets_.payload + payloadOffset;
-    if (!message_.compressed)
+    if (!message_.compressed || !inflater_)
         return deliverData(chunk, wireOffset);
     return inflateChunk(chunk, false, wireOffset);
 }
@@ -201,8 +201,7 @@ bool MessageReader::deliverData(std::span<const std::uint8_t> data, std::uint64_
                    "decompressed message exceeds the limit of " +
                        std::to_string(config_.limits.maxMessageSize) + " bytes"))
         return false;
-    if (message_.opcode == static_cast<std::uint8_t>(Opcode::Text) && !utf8Failed_ &&
-        !utf8_.feed(data)) {
+    if (checksUtf8() && !utf8Failed_ && !utf8_.feed(data)) {
         utf8Failed_ = true;
         const std::uint64_t index = before + utf8_.errorIndex();
         // For a compressed message the bad byte's wire position is unknown: point at the chunk.
@@ -234,12 +233,11 @@ bool MessageReader::onFrameEnd() {
         }
         return sink_.onControlFrame(frame_, control_);
     }
-    if (message_.compressed && frame_.fin && !inflateChunk({}, true, end))
+    if (message_.compressed && inflater_ && frame_.fin && !inflateChunk({}, true, end))
         return false;
     if (!frame_.fin)
         return true;
-    if (message_.opcode == static_cast<std::uint8_t>(Opcode::Text) && !utf8Failed_ &&
-        !utf8_.complete()) {
+    if (checksUtf8() && !utf8Failed_ && !utf8_.complete()) {
         utf8Failed_ = true;
         if (!violation(ViolationKind::InvalidUtf8, end,
                        "text message ends inside a UTF-8 sequence (" +

@@ -54,6 +54,11 @@ struct MessageReaderConfig {
     bool strict = true;
     Limits limits;
     std::optional<DeflateParams> deflate;  // negotiated permessage-deflate
+    // A passive reader that did not see the handshake cannot know whether an
+    // extension gave RSV1 a meaning: then RSV1 is not flagged, and such
+    // messages are passed on as they are (compressed, not UTF-8 checked).
+    bool rsv1Unknown = false;
+    std::uint64_t baseOffset = 0;  // stream offset of the first byte fed
 };
 
 class MessageReader final : public FrameSink {
@@ -67,6 +72,7 @@ public:
     bool failed() const { return failed_; }
     std::uint64_t offset() const { return decoder_.offset(); }
     bool inMessage() const { return inMessage_; }
+    const FrameDecoder& decoder() const { return decoder_; }
 
     bool onFrameHeader(const FrameHeader& header, const FrameOffsets& offsets,
                        const ProtocolError* lengthViolation) override;
@@ -78,6 +84,11 @@ private:
     bool deliverData(std::span<const std::uint8_t> data, std::uint64_t wireOffset);
     bool inflateChunk(std::span<const std::uint8_t> chunk, bool fin, std::uint64_t wireOffset);
     bool finishMessage();
+    // Text, and readable: compressed bytes of an unknown extension are not checked.
+    bool checksUtf8() const {
+        return message_.opcode == static_cast<std::uint8_t>(Opcode::Text) &&
+               !(message_.compressed && !inflater_);
+    }
 
     MessageReaderConfig config_;
     MessageSink& sink_;

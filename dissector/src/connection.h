@@ -1,0 +1,89 @@
+#pragma once
+// One TCP connection: both directions reassembled, the HTTP upgrade found (or
+// a WebSocket stream recognised without one), then a WebSocketDirection per
+// direction.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sockscope/core/http_message.h>
+
+#include "sockscope/dissector/dissector.h"
+#include "websocket_direction.h"
+
+namespace sockscope::dissector::detail {
+
+struct DissectorShared {
+    DissectorOptions options;
+    DissectionSink* sink = nullptr;
+    std::uint32_t nextConnId = 1;
+};
+
+class Connection {
+public:
+    Connection(DissectorShared& shared, const TcpSegment& first);
+    ~Connection();
+
+    void segment(const TcpSegment& segment, const StreamOrigin& origin);
+    void finish(const StreamOrigin& origin);
+    bool done() const { return ended_; }
+
+private:
+    enum class Phase { Unknown, AwaitResponse, WebSocket, NotWebSocket };
+
+    struct Side final : TcpStreamSink {
+        Side(Connection& c, SocketAddress address, int index);
+        void onStreamData(std::span<const std::uint8_t> bytes, std::uint64_t streamOffset,
+                          const StreamOrigin& origin) override;
+        void onStreamGap(std::uint64_t streamOffset, std::uint64_t missing,
+                         const StreamOrigin& origin) override;
+        void onStreamAnomaly(CaptureAnomaly kind, std::string detail,
+                             const StreamOrigin& origin) override;
+        void onStreamEnd(bool reset, const StreamOrigin& origin) override;
+
+        Connection& connection;
+        SocketAddress address;
+        int index;
+        TcpReassembler reassembler;
+        bool synSeen = false;
+        bool ended = false;
+        bool reset = false;
+        // Bytes held before the connection's nature is known, with their origins.
+        std::vector<std::uint8_t> pending;
+        std::uint64_t pendingOffset = 0;
+        std::vector<std::pair<std::uint64_t, StreamOrigin>> pendingRuns;  // (offset, origin)
+        std::unique_ptr<WebSocketDirection> websocket;
+    };
+
+    void classify(Side& side, const StreamOrigin& origin);
+    void tryRequest(Side& side, const StreamOrigin& origin);
+    void tryResponse(Side& side, const StreamOrigin& origin);
+    bool tryDetectWithoutHandshake(const StreamOrigin& origin);
+    void becomeWebSocket(Side& client, std::optional<DeflateParams> deflate, bool handshakeSeen,
+                         const StreamOrigin& origin);
+    void announce(Side& client, const StreamOrigin& origin);
+    void replayPending(Side& side);
+    void anomaly(std::optional<Direction> dir, std::string kind, std::string rfc,
+                 std::string detail, const StreamOrigin& origin);
+    void endIfBothEnded(const StreamOrigin& origin);
+    Direction directionOf(const Side& side) const {
+        return &side == client_ ? Direction::Client : Direction::Server;
+    }
+    Side& other(const Side& side) { return &side == &a_ ? b_ : a_; }
+
+    DissectorShared& shared_;
+    Side a_;  // the source of the first segment seen
+    Side b_;
+    Side* client_ = nullptr;  // known once the SYN, the request or the frames tell
+    Phase phase_ = Phase::Unknown;
+    std::uint32_t conn_ = 0;  // assigned when the flow turns out to be WebSocket
+    bool midStream_ = false;
+    bool ended_ = false;
+    HttpRequest request_;
+    std::size_t requestHeadSize_ = 0;
+};
+
+}  // namespace sockscope::dissector::detail

@@ -1,0 +1,102 @@
+#include "sockscope/dissector/dissector.h"
+
+#include <deque>
+#include <map>
+
+#include "connection.h"
+
+namespace sockscope::dissector {
+
+namespace {
+using FlowKey = std::pair<SocketAddress, SocketAddress>;  // ordered: first < second
+
+FlowKey keyOf(const TcpSegment& s) {
+    return s.source < s.destination ? FlowKey{s.source, s.destination}
+                                    : FlowKey{s.destination, s.source};
+}
+}  // namespace
+
+struct Dissector::State {
+    detail::DissectorShared shared;
+    PacketDecoder decoder;
+    std::map<FlowKey, std::unique_ptr<detail::Connection>> flows;
+    std::deque<FlowKey> order;  // creation order, for the flow limit
+    StreamOrigin last;
+
+    State(DissectorOptions options, DissectionSink& sink) : decoder(options.ip) {
+        shared.options = std::move(options);
+        shared.sink = &sink;
+    }
+
+    void anomaly(CaptureAnomaly kind, std::string detail, const StreamOrigin& origin) {
+        AnomalyEvent e;
+        e.ts = origin.ts;
+        e.packet = origin.packet;
+        e.kind = std::string(captureAnomalyInfo(kind).id);
+        e.rfc = std::string(captureAnomalyInfo(kind).rfc);
+        e.detail = std::move(detail);
+        shared.sink->onAnomaly(e);
+    }
+
+    detail::Connection& flowFor(const TcpSegment& segment, const StreamOrigin& origin) {
+        const FlowKey key = keyOf(segment);
+        auto it = flows.find(key);
+        const bool newSyn = (segment.flags & tcp_flag::Syn) && !(segment.flags & tcp_flag::Ack);
+        if (it != flows.end() && !(newSyn && it->second->done()))
+            return *it->second;
+        if (it != flows.end()) {
+            // The port pair is reused by a new connection.
+            it->second->finish(origin);
+            flows.erase(it);
+        }
+        while (flows.size() >= shared.options.maxFlows && !order.empty()) {
+            auto oldest = flows.find(order.front());
+            order.pop_front();
+            if (oldest == flows.end())
+                continue;
+            anomaly(CaptureAnomaly::FlowLimit,
+                    "more than " + std::to_string(shared.options.maxFlows) +
+                        " flows tracked: the oldest (" + oldest->first.first.toString() + " - " +
+                        oldest->first.second.toString() + ") is no longer followed",
+                    origin);
+            oldest->second->finish(origin);
+            flows.erase(oldest);
+        }
+        order.push_back(key);
+        auto [inserted, ok] =
+            flows.emplace(key, std::make_unique<detail::Connection>(shared, segment));
+        return *inserted->second;
+    }
+};
+
+Dissector::Dissector(DissectorOptions options, DissectionSink& sink)
+    : state_(std::make_unique<State>(std::move(options), sink)) {}
+
+Dissector::~Dissector() = default;
+
+void Dissector::packet(const RawPacket& packet) {
+    const PacketDecode decoded = state_->decoder.decode(packet);
+    StreamOrigin origin{packet.number, decoded.segment.payloadOffset, packet.ts};
+    state_->last = origin;
+    if (decoded.status == DecodeStatus::Malformed ||
+        (decoded.anomaly && decoded.status != DecodeStatus::Tcp)) {
+        if (decoded.anomaly)
+            state_->anomaly(*decoded.anomaly,
+                            "packet " + std::to_string(packet.number) + ": " + decoded.detail,
+                            origin);
+        return;
+    }
+    if (decoded.status != DecodeStatus::Tcp)
+        return;
+    if (decoded.anomaly)  // e.g. snaplen-truncated: the reassembler also reports the gap
+        state_->anomaly(*decoded.anomaly,
+                        "packet " + std::to_string(packet.number) + ": " + decoded.detail, origin);
+    state_->flowFor(decoded.segment, origin).segment(decoded.segment, origin);
+}
+
+void Dissector::finish() {
+    for (auto& [key, connection] : state_->flows)
+        connection->finish(state_->last);
+}
+
+}  // namespace sockscope::dissector
