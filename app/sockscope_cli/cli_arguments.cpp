@@ -16,6 +16,8 @@ using session::exit_status::Usage;
 
 const QString kServe = QStringLiteral("serve");
 const QString kConnect = QStringLiteral("connect");
+const QString kRead = QStringLiteral("read");
+const QString kCapture = QStringLiteral("capture");
 
 // Options every command has.
 struct CommonOptions {
@@ -177,6 +179,157 @@ CliRequest parseConnect(const QStringList& arguments, const CommonOptions& commo
     return request;
 }
 
+// The options `read` and `capture` share: what to print and how to dissect.
+struct OutputOptions {
+    QCommandLineOption format = QCommandLineOption(
+        QStringLiteral("format"), QStringLiteral("Output format: text (default) or jsonl."),
+        QStringLiteral("format"), QStringLiteral("text"));
+    QCommandLineOption wsPort = QCommandLineOption(
+        QStringLiteral("ws-port"),
+        QStringLiteral("Treat TCP port N as WebSocket even without a handshake (repeatable)."),
+        QStringLiteral("N"));
+    QCommandLineOption conn =
+        QCommandLineOption(QStringLiteral("conn"), QStringLiteral("Only events of connection N."),
+                           QStringLiteral("N"));
+    QCommandLineOption only = QCommandLineOption(
+        QStringLiteral("only"),
+        QStringLiteral("Only these events, comma-separated: messages, frames, anomalies,\n"
+                       "connections, handshakes, ends."),
+        QStringLiteral("kinds"));
+
+    QList<QCommandLineOption> all() const { return {format, wsPort, conn, only}; }
+};
+
+// Fills `out` from the parsed options; an error message (for usageError) on bad values.
+QString parseOutputOptions(const QCommandLineParser& parser, const OutputOptions& options,
+                           const QString& command, session::DissectionOutputOptions& out) {
+    const QString format = parser.value(options.format);
+    if (format == u"text") {
+        out.format = session::OutputFormat::Text;
+    } else if (format == u"jsonl") {
+        out.format = session::OutputFormat::Jsonl;
+    } else {
+        return command + u": --format '" + format + u"' is not text or jsonl";
+    }
+    for (const QString& value : parser.values(options.wsPort)) {
+        bool ok = false;
+        const uint port = value.toUInt(&ok);
+        if (!ok || port == 0 || port > 65535) {
+            return command + u": --ws-port '" + value + u"' is not a port number";
+        }
+        out.wsPorts.insert(static_cast<std::uint16_t>(port));
+    }
+    if (parser.isSet(options.conn)) {
+        bool ok = false;
+        const uint conn = parser.value(options.conn).toUInt(&ok);
+        if (!ok || conn == 0) {
+            return command + u": --conn '" + parser.value(options.conn) +
+                   u"' is not a connection number (1, 2, ...)";
+        }
+        out.filter.conn = conn;
+    }
+    if (parser.isSet(options.only)) {
+        std::string error;
+        const auto kinds =
+            dissector::parseEventKinds(parser.value(options.only).toStdString(), error);
+        if (!kinds) {
+            return command + u": --only: " + QString::fromStdString(error);
+        }
+        out.filter.kinds = *kinds;
+    }
+    return {};
+}
+
+CliRequest parseRead(const QStringList& arguments, const CommonOptions& common) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Dissects a pcap or pcapng capture (- for standard input) and prints every\n"
+        "WebSocket connection, handshake, frame, message, anomaly and end on stdout.\n"
+        "Exit status 1 when the file cannot be read."));
+    const OutputOptions output;
+    parser.addOptions({common.help, common.version, common.verbose});
+    parser.addOptions(output.all());
+    parser.addPositionalArgument(kRead, QStringLiteral("Read a capture."));
+    parser.addPositionalArgument(QStringLiteral("file"),
+                                 QStringLiteral("The capture, or - for standard input."));
+    if (!parser.parse(arguments)) {
+        return usageError(parser.errorText());
+    }
+    if (parser.isSet(common.help)) {
+        return showText(parser.helpText());
+    }
+    if (parser.isSet(common.version)) {
+        return showText(versionText());
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        return usageError(positional.size() < 2
+                              ? QStringLiteral("read: a capture file is required (- for stdin)")
+                              : u"read: unexpected argument '" + positional.at(2) + u'\'');
+    }
+    CliRequest request;
+    request.command = CliRequest::Command::Read;
+    request.read.path = positional.at(1).toStdString();
+    const QString error = parseOutputOptions(parser, output, kRead, request.read.output);
+    if (!error.isEmpty()) {
+        return usageError(error);
+    }
+    return request;
+}
+
+CliRequest parseCapture(const QStringList& arguments, const CommonOptions& common) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Captures live traffic in immediate mode and dissects it as it arrives;\n"
+        "-w also saves it as pcapng. Ctrl-C or SIGTERM stops cleanly and leaves a\n"
+        "complete file. Needs root or: sudo setcap cap_net_raw,cap_net_admin=eip <binary>"));
+    const OutputOptions output;
+    const QCommandLineOption interface(
+        QStringList{QStringLiteral("i"), QStringLiteral("interface")},
+        QStringLiteral("Interface to capture on (lo, eth0, any)."), QStringLiteral("iface"));
+    const QCommandLineOption filter(QStringList{QStringLiteral("f"), QStringLiteral("filter")},
+                                    QStringLiteral("Capture filter (BPF), e.g. 'tcp port 8765'."),
+                                    QStringLiteral("bpf"));
+    const QCommandLineOption write(QStringList{QStringLiteral("w"), QStringLiteral("write")},
+                                   QStringLiteral("Also save the packets to this pcapng file."),
+                                   QStringLiteral("file"));
+    const QCommandLineOption list(
+        QStringList{QStringLiteral("D"), QStringLiteral("list-interfaces")},
+        QStringLiteral("List the interfaces and exit."));
+    parser.addOptions(
+        {common.help, common.version, common.verbose, interface, filter, write, list});
+    parser.addOptions(output.all());
+    parser.addPositionalArgument(kCapture, QStringLiteral("Capture live traffic."));
+    if (!parser.parse(arguments)) {
+        return usageError(parser.errorText());
+    }
+    if (parser.isSet(common.help)) {
+        return showText(parser.helpText());
+    }
+    if (parser.isSet(common.version)) {
+        return showText(versionText());
+    }
+    if (parser.positionalArguments().size() > 1) {
+        return usageError(u"capture: unexpected argument '" + parser.positionalArguments().at(1) +
+                          u'\'');
+    }
+    CliRequest request;
+    request.command = CliRequest::Command::Capture;
+    session::CaptureOptions& options = request.capture;
+    options.listInterfaces = parser.isSet(list);
+    if (!options.listInterfaces && !parser.isSet(interface)) {
+        return usageError(QStringLiteral("capture: -i IFACE is required (list them with -D)"));
+    }
+    options.interface = parser.value(interface).toStdString();
+    options.filter = parser.value(filter).toStdString();
+    options.writePath = parser.value(write).toStdString();
+    const QString error = parseOutputOptions(parser, output, kCapture, options.output);
+    if (!error.isEmpty()) {
+        return usageError(error);
+    }
+    return request;
+}
+
 QString mainHelp() {
     return QStringLiteral(
         "Usage: sockscope-cli <command> [options]\n"
@@ -187,6 +340,10 @@ QString mainHelp() {
         "      Run a WebSocket server (loopback unless --host says otherwise).\n"
         "  connect URL [--echo] [--header 'K: V']... [--subprotocol P]... [--deflate] [-v]\n"
         "      Connect to a WebSocket server; stdin lines are sent as text messages.\n"
+        "  read FILE|- [--format text|jsonl] [--ws-port N]... [--conn N] [--only KINDS]\n"
+        "      Dissect a pcap/pcapng capture: every handshake, frame, message, anomaly.\n"
+        "  capture -i IFACE [-f BPF] [-w out.pcapng] [--format text|jsonl] [--ws-port N]...\n"
+        "      Capture live and dissect as packets arrive; capture -D lists interfaces.\n"
         "\n"
         "Options:\n"
         "  -h, --help     Show this help (or a command's help: sockscope-cli serve --help).\n"
@@ -210,6 +367,12 @@ CliRequest parseCliArguments(const QStringList& arguments) {
     if (command == kConnect) {
         return parseConnect(arguments, common);
     }
+    if (command == kRead) {
+        return parseRead(arguments, common);
+    }
+    if (command == kCapture) {
+        return parseCapture(arguments, common);
+    }
     if (first.isSet(common.version)) {
         return showText(versionText());
     }
@@ -217,7 +380,8 @@ CliRequest parseCliArguments(const QStringList& arguments) {
         return showText(mainHelp());
     }
     if (command.isEmpty()) {
-        session::printError(QStringLiteral("no command given (serve, connect; see --help)"));
+        session::printError(
+            QStringLiteral("no command given (serve, connect, read, capture; see --help)"));
         return exitWith(Usage);
     }
     return usageError(u"unknown command '" + command + u'\'');

@@ -4,17 +4,21 @@
 
 #include <QStringList>
 
+#include "session/capture_command.h"
 #include "session/connect_command.h"
+#include "session/read_command.h"
 #include "session/serve_command.h"
 
 namespace sockscope::cli {
 
 struct CliRequest {
-    enum class Command { Exit, Serve, Connect };
+    enum class Command { Exit, Serve, Connect, Read, Capture };
     Command command = Command::Exit;
     int exitStatus = 0;  // for Command::Exit
     session::ServeOptions serve;
     session::ConnectOptions connect;
+    session::ReadOptions read;
+    session::CaptureOptions capture;
 };
 
 CliRequest parseCliArguments(const QStringList& arguments);

@@ -16,11 +16,21 @@ int main(int argc, char** argv) {
     QCoreApplication::setApplicationVersion(QStringLiteral(SOCKSCOPE_VERSION));
 
     CliRequest request = sockscope::cli::parseCliArguments(QCoreApplication::arguments());
+    // read and capture run without the event loop (capture handles its own signals).
+    if (request.command == CliRequest::Command::Read) {
+        return session::runRead(request.read);
+    }
+    if (request.command == CliRequest::Command::Capture) {
+        return session::runCapture(request.capture);
+    }
     // Ctrl-C and SIGTERM end a session with a close handshake (a second one kills).
     session::TerminationSignals termination;
     switch (request.command) {
         case CliRequest::Command::Exit:
             return request.exitStatus;
+        case CliRequest::Command::Read:
+        case CliRequest::Command::Capture:
+            break;  // run above
         case CliRequest::Command::Serve: {
             session::ServeCommand serve(std::move(request.serve));
             QObject::connect(&termination, &session::TerminationSignals::terminationRequested,

@@ -84,6 +84,8 @@ void WebSocketDirection::gap(std::uint64_t streamOffset, std::uint64_t missing,
                              const StreamOrigin& origin) {
     current_ = origin;
     const std::uint64_t gapEnd = streamOffset + missing;
+    if (gapEnd <= skipUntil_)
+        return;  // inside bytes that are skipped anyway (the rest of a known frame)
     if (deflate_) {
         const bool takeover = context_.dir == Direction::Client
                                   ? !deflate_->clientNoContextTakeover

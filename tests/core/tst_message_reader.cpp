@@ -291,6 +291,25 @@ private slots:
         QCOMPARE(r.consumed, std::size_t(40));
     }
 
+    void passiveReaderLeavesUnknownRsv1Alone() {
+        // Without a seen handshake RSV1 is not a violation: the payload is
+        // passed on as sent (compressed), and not UTF-8 checked.
+        MessageReaderConfig config;
+        config.sender = Role::Client;
+        config.strict = false;
+        config.rsv1Unknown = true;
+        config.baseOffset = 5000;
+        TraceSink sink;
+        MessageReader reader(config, sink);
+        Bytes wire = encode(c(1, fromHex("f248cdc9c90700"), true, 4));
+        reader.feed(wire);
+        const std::string trace = sink.joined();
+        QVERIFY2(trace.find("violation") == std::string::npos, trace.c_str());
+        QVERIFY2(trace.find("frame off=5000 fin=1 rsv=100") != std::string::npos, trace.c_str());
+        QVERIFY2(trace.find("begin text deflate") != std::string::npos, trace.c_str());
+        QVERIFY2(trace.find("len=7 valid=1") != std::string::npos, trace.c_str());
+    }
+
     void lenientModeEndsAnInterruptedMessage() {
         Run r;
         run(r, fromHex(hexOf({c(1, bytesOf("half"), false), c(1, bytesOf("new"))}).toStdString()),

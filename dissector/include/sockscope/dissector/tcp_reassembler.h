@@ -40,9 +40,16 @@ public:
 };
 
 struct TcpReassemblerLimits {
-    std::size_t maxOutOfOrderBytes = 8u << 20;  // per direction
+    std::size_t maxOutOfOrderBytes = 8u << 20;      // per direction
+    std::size_t maxOutOfOrderSegments = 16u << 10;  // per direction (bounds 1-byte floods)
+    std::size_t retransmissionWindow = 64u << 10;   // delivered bytes kept to compare resends
 };
 
+// Reports through a TcpStreamSink: in-order data straight from the segment
+// (zero copy) or from the buffered first copy, each run with the origin of the
+// packet that carried it; gaps with the origin of the bytes after them (the
+// flush's origin for bytes missing before a FIN); anomalies with the origin of
+// the segment that caused them.
 class TcpReassembler {
 public:
     TcpReassembler(TcpStreamSink& sink, TcpReassemblerLimits limits = {});
@@ -52,27 +59,76 @@ public:
     // End of capture: whatever is buffered beyond a hole is released after a
     // gap report, so no data is silently lost.
     void flush(const StreamOrigin& origin);
+    // For a bound over all flows: gives up the first hole as lost (an
+    // out-of-order-limit anomaly and a gap) and releases the bytes after it up
+    // to the next hole. Returns the buffered bytes freed (0 if none were held).
+    std::size_t giveUpFirstHole(const StreamOrigin& origin);
 
+    // Stream offset of the next byte to deliver (delivered bytes plus gaps).
     std::uint64_t deliveredBytes() const { return next_; }
+    // Out-of-order payload bytes held (copies) waiting for a hole to fill.
     std::size_t bufferedBytes() const { return buffered_; }
 
 private:
+    // Held beyond a hole: captured bytes, or (bytes empty) `gap` bytes that the
+    // snaplen cut from a segment and that will be reported as missing.
     struct Pending {
         std::vector<std::uint8_t> bytes;
+        std::uint64_t gap = 0;
         StreamOrigin origin;
+        std::uint64_t length() const { return bytes.empty() ? gap : bytes.size(); }
     };
+    using PendingMap = std::map<std::uint64_t, Pending>;
+    // Stream range [begin, end) from one segment: bytes at `data`, or missing
+    // bytes when `data` is null. `origin` describes `begin`.
+    struct Run {
+        std::uint64_t begin = 0;
+        std::uint64_t end = 0;
+        const std::uint8_t* data = nullptr;
+        StreamOrigin origin;
+        Run sub(std::uint64_t from, std::uint64_t to) const;
+    };
+    // Bytes of one segment that differ from a first copy (delivered or buffered).
+    struct Mismatch {
+        std::uint64_t first = 0;
+        std::uint64_t last = 0;
+        std::uint64_t count = 0;
+        void compare(const std::uint8_t* kept, const std::uint8_t* resent, std::uint64_t length,
+                     std::uint64_t streamOffset);
+    };
+
+    bool start(const TcpSegment& segment);
+    std::int64_t unwrap(std::uint32_t seq) const;
+    void accept(std::int64_t begin, std::int64_t end, const std::uint8_t* data,
+                const StreamOrigin& origin, Mismatch& mismatch);
+    void compareDelivered(const Run& run, std::uint64_t to, Mismatch& mismatch) const;
+    void deliverInOrder(const Run& run, Mismatch& mismatch);
+    void insertPending(const Run& run, Mismatch& mismatch);
+    void addPending(const Run& run);
+    void carveGaps(std::uint64_t begin, std::uint64_t end);
+    void trimPendingFrom(std::uint64_t offset);
+    void emit(const Run& run);
+    void emitPending(PendingMap::iterator it);
+    void drain();
+    void skipHole();
+    void releaseAll();
+    void enforceLimit(const StreamOrigin& origin);
+    void giveUp(const StreamOrigin& origin, const std::string& why);
+    void maybeEnd(const StreamOrigin& origin);
+    void remember(std::span<const std::uint8_t> bytes);
+
     TcpStreamSink& sink_;
     TcpReassemblerLimits limits_;
     bool started_ = false;
-    std::uint32_t isn_ = 0;                     // sequence number of stream offset 0 (minus SYN)
-    std::uint64_t next_ = 0;                    // next stream offset to deliver
-    std::uint64_t lastAbsolute_ = 0;            // for unwrapping
-    std::map<std::uint64_t, Pending> pending_;  // out-of-order segments by stream offset
+    bool ended_ = false;
+    std::uint32_t isn_ = 0;   // sequence number of stream offset 0 (the SYN's plus one)
+    std::uint64_t next_ = 0;  // next stream offset to deliver
+    PendingMap pending_;      // non-overlapping, all beyond next_
     std::size_t buffered_ = 0;
     bool finSeen_ = false;
     std::uint64_t finOffset_ = 0;
-    bool ended_ = false;
-    // Recently delivered bytes kept to compare retransmissions with the first copy.
+    // Ring of recently delivered bytes (offset o at recent_[o % size]), known for
+    // stream offsets [recentStart_, next_): retransmissions are compared with it.
     std::vector<std::uint8_t> recent_;
     std::uint64_t recentStart_ = 0;
 };

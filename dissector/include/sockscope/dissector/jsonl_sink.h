@@ -1,0 +1,60 @@
+#pragma once
+// The CLI's JSON Lines output: one JSON object per event, exactly as
+// DESIGN.md's held contract names them ("The CLI's JSON Lines"). Field names
+// and order never change; extra fields come after the contract's ones:
+//   connection: "packet"
+//   handshake:  "packet", and "detected_without_handshake":true plus
+//               "detection" when the stream was recognised without one
+//   message:    "packet", "wire_length" when compressed, "valid":false for an
+//               invalid message, "payload_truncated":true when the payload
+//               limit cut payload_b64, "close_reason_b64" when the close
+//               reason is not valid UTF-8
+// Strings are escaped so every line is valid JSON and valid UTF-8: bytes that
+// are not valid UTF-8 become \ufffd (payloads are base64, so nothing is lost there).
+
+#include <cstdio>
+#include <string>
+
+#include "sockscope/dissector/events.h"
+#include "sockscope/dissector/sink_filter.h"
+
+namespace sockscope::dissector {
+
+struct JsonlSinkOptions {
+    SinkFilter filter;
+    bool flushEachLine = false;  // live capture: a reader sees every line at once
+};
+
+class JsonlSink final : public DissectionSink {
+public:
+    // `out` is borrowed; it must outlive the sink.
+    JsonlSink(std::FILE* out, JsonlSinkOptions options = {});
+
+    void onConnection(const ConnectionEvent& e) override;
+    void onHandshake(const HandshakeEvent& e) override;
+    void onFrame(const FrameEvent& e) override;
+    void onMessage(const MessageEvent& e) override;
+    void onAnomaly(const AnomalyEvent& e) override;
+    void onEnd(const EndEvent& e) override;
+
+    // Whether every write succeeded so far (false after EPIPE, a full disk...).
+    bool ok() const { return ok_; }
+
+    // The line (without newline) an event becomes; the sink writes these.
+    static std::string line(const ConnectionEvent& e);
+    static std::string line(const HandshakeEvent& e);
+    static std::string line(const FrameEvent& e);
+    static std::string line(const MessageEvent& e);
+    static std::string line(const AnomalyEvent& e);
+    static std::string line(const EndEvent& e);
+
+private:
+    void writeLine();
+
+    std::FILE* out_;
+    JsonlSinkOptions options_;
+    std::string buffer_;  // reused for every line
+    bool ok_ = true;
+};
+
+}  // namespace sockscope::dissector

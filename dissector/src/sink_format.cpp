@@ -1,0 +1,224 @@
+#include "sink_format.h"
+
+#include <algorithm>
+#include <array>
+
+namespace sockscope::dissector::detail {
+namespace {
+
+constexpr std::string_view kHexDigits = "0123456789abcdef";
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026
+
+void appendUnsigned(std::string& out, std::uint64_t value, int minDigits) {
+    std::array<char, 24> digits{};
+    int n = 0;
+    do {
+        digits[static_cast<std::size_t>(n++)] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0 || n < minDigits);
+    while (n > 0) {
+        out += digits[static_cast<std::size_t>(--n)];
+    }
+}
+
+void appendHexByte(std::string& out, std::uint8_t byte) {
+    out += kHexDigits[byte >> 4];
+    out += kHexDigits[byte & 0x0F];
+}
+
+// Bytes that may go into a JSON string literal unchanged.
+constexpr bool isPlainJsonByte(std::uint8_t c) {
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+}  // namespace
+
+std::size_t validUtf8SequenceLength(std::span<const std::uint8_t> bytes) {
+    if (bytes.empty()) {
+        return 0;
+    }
+    const std::uint8_t lead = bytes[0];
+    std::size_t length = 0;
+    std::uint8_t lower = 0x80;  // allowed range of the first continuation byte
+    std::uint8_t upper = 0xBF;
+    if (lead < 0x80) {
+        return 1;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        lower = lead == 0xE0 ? 0xA0 : 0x80;  // no overlongs
+        upper = lead == 0xED ? 0x9F : 0xBF;  // no UTF-16 surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        lower = lead == 0xF0 ? 0x90 : 0x80;  // no overlongs
+        upper = lead == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
+    } else {
+        return 0;  // a continuation byte, C0, C1 or F5..FF
+    }
+    if (bytes.size() < length || bytes[1] < lower || bytes[1] > upper) {
+        return 0;
+    }
+    for (std::size_t i = 2; i < length; ++i) {
+        if ((bytes[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    return length;
+}
+
+bool appendJsonString(std::string& out, std::string_view text) {
+    const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    bool valid = true;
+    out += '"';
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        // Copy the run of plain ASCII in one go.
+        std::size_t run = i;
+        while (run < bytes.size() && isPlainJsonByte(bytes[run])) {
+            ++run;
+        }
+        out.append(text.data() + i, run - i);
+        i = run;
+        if (i == bytes.size()) {
+            break;
+        }
+        const std::uint8_t c = bytes[i];
+        if (c >= 0x80) {
+            const std::size_t length = validUtf8SequenceLength(bytes.subspan(i));
+            if (length == 0) {
+                out += "\\ufffd";
+                valid = false;
+                ++i;
+            } else {
+                out.append(text.data() + i, length);
+                i += length;
+            }
+            continue;
+        }
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            default:
+                out += "\\u00";
+                appendHexByte(out, c);
+                break;
+        }
+        ++i;
+    }
+    out += '"';
+    return valid;
+}
+
+void appendSeconds(std::string& out, Timestamp ts) {
+    std::int64_t seconds = ts.seconds;
+    std::uint32_t nanoseconds = std::min<std::uint32_t>(ts.nanoseconds, 999999999);
+    if (seconds < 0 && nanoseconds > 0) {
+        // -1 s + 0.25 s is -0.75 s: print the magnitude with a sign.
+        out += '-';
+        appendUnsigned(out, static_cast<std::uint64_t>(-(seconds + 1)), 1);
+        out += '.';
+        appendUnsigned(out, (1000000000u - nanoseconds) / 1000, 6);
+        return;
+    }
+    if (seconds < 0) {
+        out += '-';
+    }
+    appendUnsigned(
+        out,
+        seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds),
+        1);
+    out += '.';
+    appendUnsigned(out, nanoseconds / 1000, 6);
+}
+
+void appendSeconds(std::string& out, std::int64_t nanoseconds) {
+    const bool negative = nanoseconds < 0;
+    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(nanoseconds)
+                                             : static_cast<std::uint64_t>(nanoseconds);
+    if (negative) {
+        out += '-';
+    }
+    appendUnsigned(out, magnitude / 1000000000u, 1);
+    out += '.';
+    appendUnsigned(out, magnitude % 1000000000u / 1000, 6);
+}
+
+void appendHex(std::string& out, std::span<const std::uint8_t> bytes, std::size_t maxBytes) {
+    const std::size_t shown = std::min(bytes.size(), maxBytes);
+    for (std::size_t i = 0; i < shown; ++i) {
+        appendHexByte(out, bytes[i]);
+    }
+    if (shown < bytes.size()) {
+        out += kEllipsis;
+    }
+}
+
+void appendTextPreview(std::string& out, std::span<const std::uint8_t> bytes,
+                       std::size_t maxBytes) {
+    out += '"';
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        const std::uint8_t c = bytes[i];
+        const std::size_t length = c < 0x80 ? 1 : validUtf8SequenceLength(bytes.subspan(i));
+        if (i + std::max<std::size_t>(length, 1) > maxBytes) {
+            break;  // never split a character
+        }
+        if (length > 1) {
+            out.append(reinterpret_cast<const char*>(bytes.data() + i), length);
+            i += length;
+            continue;
+        }
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20 || c >= 0x7F) {
+                    out += "\\x";
+                    appendHexByte(out, c);
+                } else {
+                    out += static_cast<char>(c);
+                }
+                break;
+        }
+        ++i;
+    }
+    out += '"';
+    if (i < bytes.size()) {
+        out += kEllipsis;
+    }
+}
+
+}  // namespace sockscope::dissector::detail

@@ -1,0 +1,40 @@
+#pragma once
+// Formatting primitives the text and JSON Lines sinks share. They append to a
+// caller's buffer so a sink can reuse one string for every line (no
+// allocation per event on the hot path of `read --format jsonl`).
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "sockscope/dissector/packet.h"
+
+namespace sockscope::dissector::detail {
+
+// A JSON string literal, quotes included. Valid UTF-8 sequences are copied
+// as they are; quote, backslash and control characters (and DEL) are escaped
+// (\n, \t, ... or \u00XX). Each byte that does not belong to a valid UTF-8
+// sequence (RFC 3629: no overlongs, surrogates or code points above
+// U+10FFFF) becomes \ufffd, so the output is always valid JSON and valid UTF-8
+// whatever the capture held. Returns whether the input was valid UTF-8.
+bool appendJsonString(std::string& out, std::string_view bytes);
+
+// "1700000000.123456": seconds with exactly 6 decimals (microseconds, truncated).
+void appendSeconds(std::string& out, Timestamp ts);
+// The same for a signed nanosecond difference ("0.000123", "-1.500000").
+void appendSeconds(std::string& out, std::int64_t nanoseconds);
+
+// Lowercase hex of at most `maxBytes` bytes, "…" appended when cut.
+void appendHex(std::string& out, std::span<const std::uint8_t> bytes, std::size_t maxBytes);
+
+// Quoted one-line preview: control characters, quote and backslash escaped
+// (\n, \x01), invalid UTF-8 bytes as \xNN, cut after `maxBytes` bytes at a
+// character boundary with "…" appended.
+void appendTextPreview(std::string& out, std::span<const std::uint8_t> bytes, std::size_t maxBytes);
+
+// Length of the valid UTF-8 sequence starting at bytes[0], or 0 when the
+// byte does not start one (bytes[0] >= 0x80 expected).
+std::size_t validUtf8SequenceLength(std::span<const std::uint8_t> bytes);
+
+}  // namespace sockscope::dissector::detail

@@ -1,0 +1,423 @@
+// The passive WebSocket dissector on hand-built TCP conversations: handshake
+// found on any port, messages recovered exactly in both directions (with
+// permessage-deflate), close handshake, TCP pathologies, gaps with
+// resynchronisation, streams without a handshake.
+#include <sockscope/core/handshake.h>
+#include <sockscope/core/permessage_deflate.h>
+#include <sockscope/dissector/dissector.h>
+
+#include <QTest>
+
+#include "dissection_recorder.h"
+#include "pcap_builder.h"
+#include "wire.h"
+
+using namespace sockscope;
+using namespace sockscope::dissector;
+using namespace sockscope::test;
+
+namespace {
+
+constexpr std::uint8_t kPshAck = 0x18;
+
+// Two endpoints exchanging TCP segments; every segment becomes one Ethernet
+// packet for the dissector, numbered from 1.
+class Conversation {
+public:
+    Conversation(std::uint16_t clientPort = 53422, std::uint16_t serverPort = 8765,
+                 std::uint32_t clientIsn = 1000, std::uint32_t serverIsn = 5000)
+        : clientPort_(clientPort),
+          serverPort_(serverPort),
+          clientSeq_(clientIsn),
+          serverSeq_(serverIsn) {}
+
+    void handshakeTcp() {
+        add(true, clientSeq_++, 0x02, {});
+        add(false, serverSeq_++, 0x12, {});
+        add(true, clientSeq_, 0x10, {});
+    }
+    // Returns the packet's index in `packets` (its number minus 1).
+    std::size_t client(Bytes payload) { return send(true, std::move(payload)); }
+    std::size_t server(Bytes payload) { return send(false, std::move(payload)); }
+    // A segment that carried `wireBytes` of client payload of which the
+    // capture kept none (cut by the snaplen): only its headers are in the packet.
+    std::size_t clientCut(std::uint32_t wireBytes) {
+        const std::size_t index = send(true, {});
+        clientSeq_ += wireBytes;
+        Bytes& packet = packets[index];
+        const std::size_t ip = 14;  // after the Ethernet header
+        const std::uint32_t total = (packet[ip + 2] << 8 | packet[ip + 3]) + wireBytes;
+        packet[ip + 2] = std::uint8_t(total >> 8);
+        packet[ip + 3] = std::uint8_t(total);
+        packet[ip + 10] = packet[ip + 11] = 0;
+        const std::uint16_t sum = ipv4Checksum(packet.data() + ip, 20);
+        packet[ip + 10] = std::uint8_t(sum >> 8);
+        packet[ip + 11] = std::uint8_t(sum);
+        cutBytes.resize(packets.size());
+        cutBytes[index] = wireBytes;
+        return index;
+    }
+    void fin() {
+        add(true, clientSeq_++, 0x11, {});
+        add(false, serverSeq_++, 0x11, {});
+    }
+
+    std::vector<Bytes> packets;
+    std::vector<std::uint32_t> cutBytes;  // per packet: payload bytes not captured
+
+private:
+    std::size_t send(bool fromClient, Bytes payload) {
+        std::uint32_t& seq = fromClient ? clientSeq_ : serverSeq_;
+        const std::uint32_t at = seq;
+        seq += std::uint32_t(payload.size());
+        add(fromClient, at, kPshAck, std::move(payload));
+        return packets.size() - 1;
+    }
+    void add(bool fromClient, std::uint32_t seq, std::uint8_t flags, Bytes payload) {
+        TcpPacketSpec spec;
+        spec.srcPort = fromClient ? clientPort_ : serverPort_;
+        spec.dstPort = fromClient ? serverPort_ : clientPort_;
+        spec.seq = seq;
+        spec.ack = 0;
+        spec.flags = flags;
+        spec.payload = std::move(payload);
+        packets.push_back(ethernetIpTcp(spec));
+    }
+    std::uint16_t clientPort_, serverPort_;
+    std::uint32_t clientSeq_, serverSeq_;
+};
+
+// Feeds packets in the given order (indices into conversation.packets).
+DissectionRecorder dissect(const Conversation& c, std::vector<std::size_t> order = {},
+                           DissectorOptions options = {}) {
+    if (order.empty())
+        for (std::size_t i = 0; i < c.packets.size(); ++i)
+            order.push_back(i);
+    DissectionRecorder recorder;
+    Dissector dissector(options, recorder);
+    for (std::size_t i : order) {
+        RawPacket p;
+        p.number = i + 1;
+        p.ts = {1700000000 + std::int64_t(i), 0};
+        p.linkType = 1;
+        p.data = c.packets[i];
+        p.capturedLength = p.originalLength = std::uint32_t(p.data.size());
+        if (i < c.cutBytes.size())
+            p.originalLength += c.cutBytes[i];
+        dissector.packet(p);
+    }
+    dissector.finish();
+    return recorder;
+}
+
+std::string request(const std::string& extra = {}) {
+    return "GET /chat HTTP/1.1\r\nHost: 127.0.0.1:8765\r\nUpgrade: websocket\r\n"
+           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           "Sec-WebSocket-Version: 13\r\n" +
+           extra + "\r\n";
+}
+
+std::string response(const std::string& extra = {},
+                     const std::string& accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") {
+    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Accept: " +
+           accept + "\r\n" + extra + "\r\n";
+}
+
+Bytes clientFrame(int opcode, const Bytes& payload, bool fin = true, int rsv = 0) {
+    WireFrame f;
+    f.opcode = opcode;
+    f.payload = payload;
+    f.fin = fin;
+    f.rsv = rsv;
+    f.masked = true;
+    return encode(f);
+}
+
+Bytes serverFrame(int opcode, const Bytes& payload, bool fin = true, int rsv = 0) {
+    WireFrame f;
+    f.opcode = opcode;
+    f.payload = payload;
+    f.fin = fin;
+    f.rsv = rsv;
+    return encode(f);
+}
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+class TestDissector : public QObject {
+    Q_OBJECT
+private slots:
+    void recoversAWholeSession() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        c.client(clientFrame(1, bytesOf("Hello")));
+        c.server(serverFrame(1, bytesOf("Hello back")));
+        c.client(concat(
+            {clientFrame(2, {1, 2}, false), clientFrame(9, bytesOf("p")), clientFrame(0, {3})}));
+        c.server(serverFrame(10, bytesOf("p")));
+        c.client(clientFrame(8, concat({fromHex("03e8"), bytesOf("bye")})));
+        c.server(serverFrame(8, fromHex("03e8")));
+        c.fin();
+        const DissectionRecorder r = dissect(c);
+
+        QCOMPARE(r.connections.size(), std::size_t(1));
+        QCOMPARE(r.connections[0].client.toString(), std::string("127.0.0.1:53422"));
+        QCOMPARE(r.connections[0].server.toString(), std::string("127.0.0.1:8765"));
+        QCOMPARE(r.handshakes.size(), std::size_t(1));
+        QCOMPARE(r.handshakes[0].target, std::string("/chat"));
+        QCOMPARE(r.handshakes[0].status, 101);
+        QVERIFY(r.handshakes[0].acceptOk);
+        QVERIFY(!r.handshakes[0].subprotocol);
+        const Lines expected = {"conn=1 client text Hello", "conn=1 server text Hello back",
+                                "conn=1 client ping p",     "conn=1 client binary \x01\x02\x03",
+                                "conn=1 server pong p",     "conn=1 client close 1000 bye",
+                                "conn=1 server close 1000"};
+        QCOMPARE(r.messageLines(true), expected);
+        QVERIFY2(r.anomalies.empty(), r.anomalies.empty() ? "" : r.anomalies[0].kind.c_str());
+        QCOMPARE(r.ends.size(), std::size_t(1));
+        QCOMPARE(r.ends[0].how, EndHow::CloseHandshake);
+        // Frame positions point into the packets: the first client frame's
+        // header is packet 6's first payload byte; its mask key follows 2 bytes on.
+        QCOMPARE(r.frames[0].packet, std::uint64_t(6));
+        QCOMPARE(r.frames[0].headerAt.packet, std::uint64_t(6));
+        QCOMPARE(r.frames[0].payloadAt.offset, r.frames[0].headerAt.offset + 6);
+        QVERIFY(r.frames[0].header.masked);
+    }
+
+    void decodesFramesThatShareTheSegmentOfThe101() {
+        Conversation c(40000, 9001);
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(concat({bytesOf(response()), serverFrame(1, bytesOf("first"))}));
+        const DissectionRecorder r = dissect(c);
+        QCOMPARE(r.messageLines(), Lines{"conn=1 server text first"});
+        QCOMPARE(r.ends.at(0).how, EndHow::CaptureEnd);
+    }
+
+    void leavesARefusedUpgradeAsPlainHttp() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
+        c.server(serverFrame(1, bytesOf("not a frame")));
+        const DissectionRecorder r = dissect(c);
+        QCOMPARE(r.handshakes.size(), std::size_t(1));
+        QCOMPARE(r.handshakes[0].status, 404);
+        QVERIFY(r.messages.empty());
+    }
+
+    void ignoresPlainHttp() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        c.server(bytesOf("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"));
+        const DissectionRecorder r = dissect(c);
+        QVERIFY(r.connections.empty());
+        QVERIFY(r.messages.empty());
+        QVERIFY(r.anomalies.empty());
+    }
+
+    void flagsAWrongAccept() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response({}, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")));
+        c.client(clientFrame(1, bytesOf("still decoded")));
+        const DissectionRecorder r = dissect(c);
+        QVERIFY(!r.handshakes.at(0).acceptOk);
+        QVERIFY(r.hasAnomaly("handshake-bad-accept"));
+        QCOMPARE(r.messageLines(), Lines{"conn=1 client text still decoded"});
+    }
+
+    void decompressesWithTheNegotiatedParameters_data() {
+        QTest::addColumn<bool>("noContextTakeover");
+        QTest::newRow("context takeover") << false;
+        QTest::newRow("no context takeover") << true;
+    }
+    void decompressesWithTheNegotiatedParameters() {
+        QFETCH(bool, noContextTakeover);
+        const std::string offer =
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits" +
+            std::string(noContextTakeover
+                            ? "; client_no_context_takeover; server_no_context_takeover"
+                            : "") +
+            "\r\n";
+        const std::string answer =
+            "Sec-WebSocket-Extensions: permessage-deflate" +
+            std::string(noContextTakeover
+                            ? "; client_no_context_takeover; server_no_context_takeover"
+                            : "") +
+            "\r\n";
+        MessageDeflater clientDeflater(15, noContextTakeover);
+        MessageDeflater serverDeflater(15, noContextTakeover);
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request(offer)));
+        c.server(bytesOf(response(answer)));
+        Lines expected;
+        for (int i = 0; i < 3; ++i) {
+            const std::string text = "Hello, compressed world " + std::to_string(i);
+            Bytes compressed;
+            clientDeflater.compress(bytesOf(text), compressed);
+            c.client(clientFrame(1, compressed, true, 4));
+            expected.push_back("conn=1 client text " + text);
+            Bytes back;
+            serverDeflater.compress(bytesOf(text), back);
+            // Two fragments: RSV1 on the first only.
+            const Bytes first(back.begin(), back.begin() + 3), rest(back.begin() + 3, back.end());
+            c.server(concat({serverFrame(1, first, false, 4), serverFrame(0, rest)}));
+            expected.push_back("conn=1 server text " + text);
+        }
+        const DissectionRecorder r = dissect(c);
+        QVERIFY(r.handshakes.at(0).deflate);
+        QCOMPARE(r.messageLines(), expected);
+        QVERIFY(r.messages[0].compressed);
+        QVERIFY2(r.anomalies.empty(), r.anomalies.empty() ? "" : r.anomalies[0].detail.c_str());
+    }
+
+    void reassemblesReorderedAndDuplicatedSegments() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        const Bytes frame = clientFrame(1, bytesOf("split across three segments"));
+        c.client(Bytes(frame.begin(), frame.begin() + 5));
+        c.client(Bytes(frame.begin() + 5, frame.begin() + 12));
+        c.client(Bytes(frame.begin() + 12, frame.end()));
+        // packets: 0-2 TCP handshake, 3 request, 4 response, 5-7 the frame
+        const DissectionRecorder r = dissect(c, {0, 1, 2, 3, 4, 7, 5, 5, 6, 7});
+        QCOMPARE(r.messageLines(), Lines{"conn=1 client text split across three segments"});
+    }
+
+    void resumesAtTheFrameBoundaryAfterAGapInsideAFrame() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        const Bytes big = clientFrame(2, Bytes(3000, 0x42));
+        c.client(Bytes(big.begin(), big.begin() + 1000));
+        const std::size_t lost = c.client(Bytes(big.begin() + 1000, big.begin() + 2000));
+        c.client(concat({Bytes(big.begin() + 2000, big.end()), clientFrame(1, bytesOf("after"))}));
+        std::vector<std::size_t> order;
+        for (std::size_t i = 0; i < c.packets.size(); ++i)
+            if (i != lost)
+                order.push_back(i);
+        const DissectionRecorder r = dissect(c, order);
+        QVERIFY(r.hasAnomaly("tcp-gap"));
+        QVERIFY(r.hasAnomaly("desync-resynchronized"));
+        QCOMPARE(r.messageLines(), Lines{"conn=1 client text after"});
+    }
+
+    void resynchronisesAfterAGapOfUnknownExtent() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        c.server(serverFrame(1, bytesOf("one")));
+        const Bytes two = serverFrame(1, bytesOf("two is long enough to be cut"));
+        c.server(Bytes(two.begin(), two.begin() + 1));  // lost: the header's first byte
+        c.server(concat({Bytes(two.begin() + 1, two.end()), serverFrame(1, bytesOf("three")),
+                         serverFrame(1, bytesOf("four"))}));
+        std::vector<std::size_t> order;
+        for (std::size_t i = 0; i < c.packets.size(); ++i)
+            if (i != 6)
+                order.push_back(i);
+        const DissectionRecorder r = dissect(c, order);
+        QVERIFY(r.hasAnomaly("tcp-gap"));
+        QVERIFY(r.hasAnomaly("desync-resynchronized"));
+        QCOMPARE(r.messageLines(), (Lines{"conn=1 server text one", "conn=1 server text three",
+                                          "conn=1 server text four"}));
+    }
+
+    // Wireshark keeps frame lengths in 32 bits and loses the stream after a
+    // 2^32 + 5 byte frame. Here the payload is never captured (snaplen), but
+    // the 64-bit length tells where the next frame starts.
+    void keepsSixtyFourBitLengthsEndToEnd() {
+        const std::uint64_t length = (1ull << 32) + 5;
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        Bytes header = fromHex("82ff");  // binary, masked, 64-bit length
+        for (int i = 7; i >= 0; --i)
+            header.push_back(std::uint8_t(length >> (8 * i)));
+        const Bytes key = fromHex("01020304");
+        c.client(concat({header, key}));
+        std::uint64_t left = length;
+        while (left > 5) {
+            const std::uint32_t piece = std::uint32_t(std::min<std::uint64_t>(left - 5, 65000));
+            c.clientCut(piece);
+            left -= piece;
+        }
+        c.client(concat({fromHex("0102030405"), clientFrame(1, bytesOf("after the big one"))}));
+        const DissectionRecorder r = dissect(c);
+        QCOMPARE(r.frames.at(0).header.payloadLength, length);
+        QCOMPARE(r.messageLines(), Lines{"conn=1 client text after the big one"});
+        QVERIFY(r.hasAnomaly("snaplen-truncated"));
+        QVERIFY(r.hasAnomaly("tcp-gap"));
+    }
+
+    void recognisesAStreamWithoutItsHandshake() {
+        Conversation c(50000, 7777);
+        // No SYN and no handshake: the capture starts mid-connection.
+        c.client(concat({clientFrame(1, bytesOf("a")), clientFrame(1, bytesOf("b"))}));
+        c.server(serverFrame(1, bytesOf("c")));
+        const DissectionRecorder r = dissect(c);
+        QCOMPARE(r.connections.size(), std::size_t(1));
+        QCOMPARE(r.connections[0].client.port, std::uint16_t(50000));
+        QVERIFY(r.hasAnomaly("handshake-not-seen"));
+        QVERIFY(r.hasAnomaly("mid-stream"));
+        QCOMPARE(r.messageLines(),
+                 (Lines{"conn=1 client text a", "conn=1 client text b", "conn=1 server text c"}));
+    }
+
+    void neverTakesHttpForFrames() {
+        Conversation c(50001, 80);
+        c.client(bytesOf("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"));
+        c.server(bytesOf("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+        const DissectionRecorder r = dissect(c);
+        QVERIFY(r.connections.empty());
+        QVERIFY(r.messages.empty());
+    }
+
+    void decodesAForcedPortAndStatesUnknownCompression() {
+        Conversation c(50002, 9999);
+        c.client(clientFrame(1, fromHex("f248cdc9c90700"), true, 4));
+        DissectorOptions options;
+        options.wsPorts = {9999};
+        const DissectionRecorder r = dissect(c, {}, options);
+        QCOMPARE(r.connections.size(), std::size_t(1));
+        QVERIFY(r.hasAnomaly("handshake-not-seen"));
+        QVERIFY(r.hasAnomaly("compression-unknown"));
+        QVERIFY(!r.hasAnomaly("reserved-bit-set"));
+        QCOMPARE(r.messages.size(), std::size_t(1));
+        QVERIFY(r.messages[0].compressed);
+        QCOMPARE(toHex(r.messages[0].payload), std::string("f248cdc9c90700"));
+    }
+
+    void notesProtocolViolationsAndGoesOn() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        c.client(serverFrame(1, bytesOf("unmasked")));  // client frame without mask
+        c.server(clientFrame(1, bytesOf("masked")));    // server frame with mask
+        c.client(clientFrame(1, fromHex("ff")));
+        c.client(clientFrame(8, fromHex("03ed")));
+        const DissectionRecorder r = dissect(c);
+        for (const char* kind :
+             {"unmasked-client-frame", "masked-server-frame", "invalid-utf8", "invalid-close-code"})
+            QVERIFY2(r.hasAnomaly(kind), kind);
+        QCOMPARE(r.messages.size(), std::size_t(4));
+        for (const auto& a : r.anomalies)
+            QVERIFY(!a.rfc.empty());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestDissector)
+#include "tst_dissector.moc"

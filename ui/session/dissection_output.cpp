@@ -1,0 +1,50 @@
+#include "session/dissection_output.h"
+
+#include <sockscope/dissector/dissector.h>
+#include <sockscope/dissector/jsonl_sink.h>
+#include <sockscope/dissector/text_sink.h>
+
+namespace sockscope::session {
+
+DissectionOutput::DissectionOutput(std::FILE* out, const DissectionOutputOptions& options,
+                                   bool live) {
+    if (options.format == OutputFormat::Jsonl) {
+        dissector::JsonlSinkOptions sinkOptions;
+        sinkOptions.filter = options.filter;
+        sinkOptions.flushEachLine = live;
+        jsonl_ = std::make_unique<dissector::JsonlSink>(out, sinkOptions);
+    } else {
+        dissector::TextSinkOptions sinkOptions;
+        sinkOptions.filter = options.filter;
+        sinkOptions.flushEachLine = live;
+        text_ = std::make_unique<dissector::TextSink>(out, sinkOptions);
+    }
+}
+
+DissectionOutput::~DissectionOutput() = default;
+
+dissector::DissectionSink& DissectionOutput::sink() {
+    if (jsonl_) {
+        return *jsonl_;
+    }
+    return *text_;
+}
+
+void DissectionOutput::setTimeOrigin(dissector::Timestamp origin) {
+    if (text_) {
+        text_->setTimeOrigin(origin);
+    }
+}
+
+bool DissectionOutput::ok() const {
+    return jsonl_ ? jsonl_->ok() : text_->ok();
+}
+
+std::unique_ptr<dissector::Dissector> makeDissector(const DissectionOutputOptions& options,
+                                                    dissector::DissectionSink& sink) {
+    dissector::DissectorOptions dissectorOptions;
+    dissectorOptions.wsPorts = options.wsPorts;
+    return std::make_unique<dissector::Dissector>(dissectorOptions, sink);
+}
+
+}  // namespace sockscope::session

@@ -1,0 +1,51 @@
+#pragma once
+// What `read` and `capture` share: the output format, the sink it selects
+// (text or JSON Lines on stdout) and the dissector options from the command line.
+
+// Only light dissector headers here: this one is included next to Qt headers,
+// and Qt's `emit` macro must not meet the dissector's internals.
+#include <sockscope/dissector/events.h>
+#include <sockscope/dissector/sink_filter.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <set>
+
+namespace sockscope::dissector {
+class Dissector;
+class JsonlSink;
+class TextSink;
+}  // namespace sockscope::dissector
+
+namespace sockscope::session {
+
+enum class OutputFormat : std::uint8_t { Text, Jsonl };
+
+struct DissectionOutputOptions {
+    OutputFormat format = OutputFormat::Text;
+    dissector::SinkFilter filter;     // --only, --conn
+    std::set<std::uint16_t> wsPorts;  // --ws-port
+};
+
+// The sink for `format` writing to `out`. Live output flushes every line.
+class DissectionOutput {
+public:
+    DissectionOutput(std::FILE* out, const DissectionOutputOptions& options, bool live);
+    ~DissectionOutput();
+
+    dissector::DissectionSink& sink();
+    // Text times count from the capture's first packet.
+    void setTimeOrigin(dissector::Timestamp origin);
+    bool ok() const;
+
+private:
+    std::unique_ptr<dissector::TextSink> text_;
+    std::unique_ptr<dissector::JsonlSink> jsonl_;
+};
+
+// A dissector with the command line's options (--ws-port) writing to `sink`.
+std::unique_ptr<dissector::Dissector> makeDissector(const DissectionOutputOptions& options,
+                                                    dissector::DissectionSink& sink);
+
+}  // namespace sockscope::session
