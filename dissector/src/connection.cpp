@@ -200,6 +200,11 @@ void Connection::classify(Side& side, const StreamOrigin& origin) {
             tryResponse(side, origin);
         return;
     }
+    const std::uint8_t first = side.pending.front();
+    if (first >= 'A' && first <= 'Z') {
+        tryRequest(side, origin);  // a handshake wins over --ws-port
+        return;
+    }
     const auto& ports = shared_.options.wsPorts;
     const bool aServes = ports.count(a_.address.port) > 0;
     const bool bServes = ports.count(b_.address.port) > 0;
@@ -213,11 +218,6 @@ void Connection::classify(Side& side, const StreamOrigin& origin) {
                     "; no handshake seen, so no extension is known",
                 origin);
         becomeWebSocket(client, std::nullopt, false, origin);
-        return;
-    }
-    const std::uint8_t first = side.pending.front();
-    if (first >= 'A' && first <= 'Z') {
-        tryRequest(side, origin);
         return;
     }
     if (midStream_ && shared_.options.detectWithoutHandshake) {

@@ -30,6 +30,16 @@ public:
     void segment(const TcpSegment& segment, const StreamOrigin& origin);
     void finish(const StreamOrigin& origin);
     bool done() const { return ended_; }
+    // Out-of-order bytes held by both directions.
+    std::size_t bufferedBytes() const {
+        return a_.reassembler.bufferedBytes() + b_.reassembler.bufferedBytes();
+    }
+    // Frees held bytes (the direction holding more gives up its first hole);
+    // returns how many were freed.
+    std::size_t releaseBuffered(const StreamOrigin& origin) {
+        Side& side = a_.reassembler.bufferedBytes() >= b_.reassembler.bufferedBytes() ? a_ : b_;
+        return side.reassembler.giveUpFirstHole(origin);
+    }
 
 private:
     enum class Phase { Unknown, AwaitResponse, WebSocket, NotWebSocket };

@@ -1,5 +1,6 @@
 #include "sockscope/dissector/dissector.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -22,6 +23,22 @@ struct Dissector::State {
     std::map<FlowKey, std::unique_ptr<detail::Connection>> flows;
     std::deque<FlowKey> order;  // creation order, for the flow limit
     StreamOrigin last;
+    std::size_t buffered = 0;  // out-of-order bytes held by all flows
+
+    // Keeps the bytes held across all flows under the overall bound: the
+    // flow holding the most gives up its first hole (reported as a gap).
+    void enforceBufferBound(const StreamOrigin& origin) {
+        while (buffered > shared.options.maxBufferedBytes) {
+            detail::Connection* largest = nullptr;
+            for (auto& [key, flow] : flows)
+                if (!largest || flow->bufferedBytes() > largest->bufferedBytes())
+                    largest = flow.get();
+            const std::size_t freed = largest ? largest->releaseBuffered(origin) : 0;
+            if (freed == 0)
+                return;
+            buffered -= std::min(buffered, freed);
+        }
+    }
 
     State(DissectorOptions options, DissectionSink& sink) : decoder(options.ip) {
         shared.options = std::move(options);
@@ -46,6 +63,7 @@ struct Dissector::State {
             return *it->second;
         if (it != flows.end()) {
             // The port pair is reused by a new connection.
+            buffered -= std::min(buffered, it->second->bufferedBytes());
             it->second->finish(origin);
             flows.erase(it);
         }
@@ -59,6 +77,7 @@ struct Dissector::State {
                         " flows tracked: the oldest (" + oldest->first.first.toString() + " - " +
                         oldest->first.second.toString() + ") is no longer followed",
                     origin);
+            buffered -= std::min(buffered, oldest->second->bufferedBytes());
             oldest->second->finish(origin);
             flows.erase(oldest);
         }
@@ -91,7 +110,13 @@ void Dissector::packet(const RawPacket& packet) {
     if (decoded.anomaly)  // e.g. snaplen-truncated: the reassembler also reports the gap
         state_->anomaly(*decoded.anomaly,
                         "packet " + std::to_string(packet.number) + ": " + decoded.detail, origin);
-    state_->flowFor(decoded.segment, origin).segment(decoded.segment, origin);
+    detail::Connection& flow = state_->flowFor(decoded.segment, origin);
+    const std::size_t before = flow.bufferedBytes();
+    flow.segment(decoded.segment, origin);
+    const std::size_t after = flow.bufferedBytes();
+    state_->buffered = state_->buffered - std::min(state_->buffered, before) + after;
+    if (after > before)
+        state_->enforceBufferBound(origin);
 }
 
 void Dissector::finish() {

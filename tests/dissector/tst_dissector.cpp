@@ -362,6 +362,30 @@ private slots:
         QVERIFY(r.hasAnomaly("tcp-gap"));
     }
 
+    void boundsOutOfOrderBytesAcrossAllFlows() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        const Bytes frame = clientFrame(2, Bytes(400, 7));
+        const std::size_t head = c.client(Bytes(frame.begin(), frame.begin() + 100));
+        const std::size_t tail = c.client(Bytes(frame.begin() + 100, frame.end()));
+        c.client(clientFrame(1, bytesOf("next message")));
+        c.client(clientFrame(1, bytesOf("and another")));
+        std::vector<std::size_t> order;
+        for (std::size_t i = 0; i < c.packets.size(); ++i)
+            if (i != head)
+                order.push_back(i);
+        DissectorOptions options;
+        options.maxBufferedBytes = 200;  // the 306-byte tail alone is over it
+        const DissectionRecorder r = dissect(c, order, options);
+        QVERIFY(r.hasAnomaly("tcp-out-of-order-limit"));
+        QVERIFY(r.hasAnomaly("tcp-gap"));
+        QCOMPARE(r.messageLines(),
+                 (Lines{"conn=1 client text next message", "conn=1 client text and another"}));
+        Q_UNUSED(tail);
+    }
+
     void recognisesAStreamWithoutItsHandshake() {
         Conversation c(50000, 7777);
         // No SYN and no handshake: the capture starts mid-connection.
