@@ -10,10 +10,11 @@ packages=(
     qt6-base-dev qt6-websockets-dev
     python3 python3-websockets
 )
-# The test suite also talks to a real browser (headless Chromium) and makes
-# TLS certificates with the openssl command.
+# The test suite also talks to a real browser (headless Chromium), makes
+# TLS certificates with the openssl command and cross-checks the dissector
+# against Debian's tshark.
 if [ "${1:-}" = "--with-test-peers" ]; then
-    packages+=(chromium openssl)
+    packages+=(chromium openssl tshark)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,7 @@
 #include "sockscope/dissector/jsonl_sink.h"
 
+#include <array>
+
 #include <sockscope/core/handshake.h>
 #include <sockscope/core/opcode.h>
 
@@ -11,43 +13,71 @@ namespace {
 using detail::appendJsonString;
 using detail::appendSeconds;
 
-// Small writers for ,"key":value pairs; begin() has written the first two.
-void key(std::string& out, std::string_view name) {
-    out += ",\"";
-    out += name;
-    out += "\":";
+// `,"name":` built at compile time, so writing a key is one append (the
+// sink is on the hot path of `read --format jsonl`: millions of lines).
+template <std::size_t N>
+struct Key {
+    std::array<char, N + 3> text{};  // , " name " :  (N counts the literal's NUL)
+    constexpr Key(const char (&name)[N]) {
+        text[0] = ',';
+        text[1] = '"';
+        for (std::size_t i = 0; i + 1 < N; ++i) {
+            text[i + 2] = name[i];
+        }
+        text[N + 1] = '"';
+        text[N + 2] = ':';
+    }
+    std::string_view view() const { return {text.data(), text.size()}; }
+};
+
+template <Key name>
+void key(std::string& out) {
+    out.append(name.view());
 }
 
-void field(std::string& out, std::string_view name, std::string_view value) {
-    key(out, name);
+template <Key name>
+void field(std::string& out, std::string_view value) {
+    key<name>(out);
     appendJsonString(out, value);
 }
 
-void field(std::string& out, std::string_view name, std::uint64_t value) {
-    key(out, name);
-    out += std::to_string(value);
+template <Key name>
+void field(std::string& out, std::uint64_t value) {
+    key<name>(out);
+    detail::appendUnsigned(out, value);
 }
 
-void fieldBool(std::string& out, std::string_view name, bool value) {
-    key(out, name);
-    out += value ? "true" : "false";
+template <Key name>
+void fieldBool(std::string& out, bool value) {
+    key<name>(out);
+    out.append(value ? std::string_view("true") : std::string_view("false"));
+}
+
+// A string known to need no escaping (fixed names, hex, base64).
+template <Key name>
+void fieldPlain(std::string& out, std::string_view value) {
+    key<name>(out);
+    out += '"';
+    out.append(value);
+    out += '"';
 }
 
 void fieldTs(std::string& out, Timestamp ts) {
-    key(out, "ts");
+    key<"ts">(out);
     appendSeconds(out, ts);
 }
 
 void begin(std::string& out, std::string_view event, std::uint32_t conn) {
-    out += "{\"event\":\"";
-    out += event;
-    out += "\",\"conn\":";
-    out += std::to_string(conn);
+    out.append(R"({"event":")");
+    out.append(event);
+    out.append(R"(","conn":)");
+    detail::appendUnsigned(out, conn);
 }
 
-void fieldHeaders(std::string& out, std::string_view name,
+template <Key name>
+void fieldHeaders(std::string& out,
                   const std::vector<std::pair<std::string, std::string>>& headers) {
-    key(out, name);
+    key<name>(out);
     out += '[';
     bool first = true;
     for (const auto& [headerName, value] : headers) {
@@ -66,33 +96,33 @@ void fieldHeaders(std::string& out, std::string_view name,
 
 void format(std::string& out, const ConnectionEvent& e) {
     begin(out, "connection", e.conn);
-    field(out, "client", e.client.toString());
-    field(out, "server", e.server.toString());
+    field<"client">(out, e.client.toString());
+    field<"server">(out, e.server.toString());
     fieldTs(out, e.ts);
-    field(out, "packet", e.packet);
+    field<"packet">(out, e.packet);
     out += '}';
 }
 
 void format(std::string& out, const HandshakeEvent& e) {
     begin(out, "handshake", e.conn);
     fieldTs(out, e.ts);
-    field(out, "target", e.target);
-    key(out, "status");
-    out += std::to_string(e.status);
-    fieldBool(out, "accept_ok", e.acceptOk);
-    key(out, "subprotocol");
+    field<"target">(out, e.target);
+    key<"status">(out);
+    out += std::to_string(e.status);  // an int: rare, may be anything in a capture
+    fieldBool<"accept_ok">(out, e.acceptOk);
+    key<"subprotocol">(out);
     if (e.subprotocol) {
         appendJsonString(out, *e.subprotocol);
     } else {
         out += "null";
     }
-    field(out, "extensions", e.extensions);
-    fieldHeaders(out, "request_headers", e.requestHeaders);
-    fieldHeaders(out, "response_headers", e.responseHeaders);
-    field(out, "packet", e.packet);
+    field<"extensions">(out, e.extensions);
+    fieldHeaders<"request_headers">(out, e.requestHeaders);
+    fieldHeaders<"response_headers">(out, e.responseHeaders);
+    field<"packet">(out, e.packet);
     if (e.detectedWithoutHandshake) {
-        fieldBool(out, "detected_without_handshake", true);
-        field(out, "detection", e.detection);
+        fieldBool<"detected_without_handshake">(out, true);
+        field<"detection">(out, e.detection);
     }
     out += '}';
 }
@@ -100,16 +130,16 @@ void format(std::string& out, const HandshakeEvent& e) {
 void format(std::string& out, const FrameEvent& e) {
     const FrameHeader& h = e.header;
     begin(out, "frame", e.conn);
-    field(out, "dir", directionName(e.dir));
+    fieldPlain<"dir">(out, directionName(e.dir));
     fieldTs(out, e.ts);
-    field(out, "packet", e.packet);
-    fieldBool(out, "fin", h.fin);
-    fieldBool(out, "rsv1", h.rsv1);
-    fieldBool(out, "rsv2", h.rsv2);
-    fieldBool(out, "rsv3", h.rsv3);
-    field(out, "opcode", std::uint64_t{h.opcode});
-    fieldBool(out, "masked", h.masked);
-    key(out, "mask");
+    field<"packet">(out, e.packet);
+    fieldBool<"fin">(out, h.fin);
+    fieldBool<"rsv1">(out, h.rsv1);
+    fieldBool<"rsv2">(out, h.rsv2);
+    fieldBool<"rsv3">(out, h.rsv3);
+    field<"opcode">(out, std::uint64_t{h.opcode});
+    fieldBool<"masked">(out, h.masked);
+    key<"mask">(out);
     if (h.masked) {
         out += '"';
         detail::appendHex(out, h.maskKey, h.maskKey.size());
@@ -117,41 +147,42 @@ void format(std::string& out, const FrameEvent& e) {
     } else {
         out += "null";
     }
-    field(out, "length", h.payloadLength);
+    field<"length">(out, h.payloadLength);
     out += '}';
 }
 
 void format(std::string& out, const MessageEvent& e) {
     begin(out, "message", e.conn);
-    field(out, "dir", directionName(e.dir));
+    fieldPlain<"dir">(out, directionName(e.dir));
     fieldTs(out, e.ts);
-    field(out, "opcode", opcodeName(e.opcode));
-    field(out, "frames", std::uint64_t{e.frames});
-    fieldBool(out, "compressed", e.compressed);
-    field(out, "length", e.length);
-    key(out, "payload_b64");
-    out += '"';
-    out += base64Encode(e.payload);
-    out += '"';
+    fieldPlain<"opcode">(out, opcodeName(e.opcode));
+    field<"frames">(out, std::uint64_t{e.frames});
+    fieldBool<"compressed">(out, e.compressed);
+    field<"length">(out, e.length);
+    fieldPlain<"payload_b64">(out, base64Encode(e.payload));
     bool reasonValid = true;
     if (e.opcode == static_cast<std::uint8_t>(Opcode::Close)) {
-        key(out, "close_code");
-        out += e.closeCode ? std::to_string(*e.closeCode) : std::string("null");
-        key(out, "close_reason");
+        key<"close_code">(out);
+        if (e.closeCode) {
+            detail::appendUnsigned(out, *e.closeCode);
+        } else {
+            out.append("null");
+        }
+        key<"close_reason">(out);
         reasonValid = appendJsonString(out, e.closeReason);
     }
-    field(out, "packet", e.packet);
+    field<"packet">(out, e.packet);
     if (e.compressed) {
-        field(out, "wire_length", e.wireLength);
+        field<"wire_length">(out, e.wireLength);
     }
     if (!e.valid) {
-        fieldBool(out, "valid", false);
+        fieldBool<"valid">(out, false);
     }
     if (e.payloadTruncated) {
-        fieldBool(out, "payload_truncated", true);
+        fieldBool<"payload_truncated">(out, true);
     }
     if (!reasonValid) {
-        key(out, "close_reason_b64");
+        key<"close_reason_b64">(out);
         out += '"';
         out += base64Encode(std::span(reinterpret_cast<const std::uint8_t*>(e.closeReason.data()),
                                       e.closeReason.size()));
@@ -162,7 +193,7 @@ void format(std::string& out, const MessageEvent& e) {
 
 void format(std::string& out, const AnomalyEvent& e) {
     begin(out, "anomaly", e.conn);
-    key(out, "dir");
+    key<"dir">(out);
     if (e.dir) {
         out += '"';
         out += directionName(*e.dir);
@@ -171,17 +202,17 @@ void format(std::string& out, const AnomalyEvent& e) {
         out += "null";
     }
     fieldTs(out, e.ts);
-    field(out, "packet", e.packet);
-    field(out, "kind", e.kind);
-    field(out, "detail", e.detail);
-    field(out, "rfc", e.rfc);
+    field<"packet">(out, e.packet);
+    field<"kind">(out, e.kind);
+    field<"detail">(out, e.detail);
+    field<"rfc">(out, e.rfc);
     out += '}';
 }
 
 void format(std::string& out, const EndEvent& e) {
     begin(out, "end", e.conn);
     fieldTs(out, e.ts);
-    field(out, "how", endHowName(e.how));
+    fieldPlain<"how">(out, endHowName(e.how));
     out += '}';
 }
 
@@ -197,15 +228,36 @@ std::string lineOf(const Event& e) {
 JsonlSink::JsonlSink(std::FILE* out, JsonlSinkOptions options)
     : out_(out), options_(std::move(options)) {}
 
+JsonlSink::~JsonlSink() {
+    flush();
+}
+
 void JsonlSink::writeLine() {
     buffer_ += '\n';
-    if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
-        ok_ = false;
+    // Lines are written in batches: one stdio call per line would cost more
+    // than formatting them. Live output goes out line by line.
+    if (options_.flushEachLine || buffer_.size() >= kBatchBytes) {
+        drain();
     }
-    if (options_.flushEachLine && std::fflush(out_) != 0) {
+}
+
+void JsonlSink::drain() {
+    if (!buffer_.empty() &&
+        std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
         ok_ = false;
     }
     buffer_.clear();
+    if (options_.flushEachLine && std::fflush(out_) != 0) {
+        ok_ = false;
+    }
+}
+
+bool JsonlSink::flush() {
+    drain();
+    if (std::fflush(out_) != 0) {
+        ok_ = false;
+    }
+    return ok_;
 }
 
 void JsonlSink::onConnection(const ConnectionEvent& e) {

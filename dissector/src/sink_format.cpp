@@ -2,24 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace sockscope::dissector::detail {
 namespace {
 
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026
-
-void appendUnsigned(std::string& out, std::uint64_t value, int minDigits) {
-    std::array<char, 24> digits{};
-    int n = 0;
-    do {
-        digits[static_cast<std::size_t>(n++)] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0 || n < minDigits);
-    while (n > 0) {
-        out += digits[static_cast<std::size_t>(--n)];
-    }
-}
 
 void appendHexByte(std::string& out, std::uint8_t byte) {
     out += kHexDigits[byte >> 4];
@@ -32,6 +21,17 @@ constexpr bool isPlainJsonByte(std::uint8_t c) {
 }
 
 }  // namespace
+
+void appendUnsigned(std::string& out, std::uint64_t value, int minDigits) {
+    // std::to_chars (two digits per step) into a local buffer, then one append.
+    std::array<char, 24> digits{};
+    const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+    const auto length = static_cast<int>(end - digits.data());
+    if (length < minDigits) {
+        out.append(static_cast<std::size_t>(minDigits - length), '0');
+    }
+    out.append(digits.data(), static_cast<std::size_t>(length));
+}
 
 std::size_t validUtf8SequenceLength(std::span<const std::uint8_t> bytes) {
     if (bytes.empty()) {

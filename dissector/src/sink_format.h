@@ -20,6 +20,9 @@ namespace sockscope::dissector::detail {
 // whatever the capture held. Returns whether the input was valid UTF-8.
 bool appendJsonString(std::string& out, std::string_view bytes);
 
+// Decimal digits, zero-padded to at least `minDigits`.
+void appendUnsigned(std::string& out, std::uint64_t value, int minDigits = 1);
+
 // "1700000000.123456": seconds with exactly 6 decimals (microseconds, truncated).
 void appendSeconds(std::string& out, Timestamp ts);
 // The same for a signed nanosecond difference ("0.000123", "-1.500000").

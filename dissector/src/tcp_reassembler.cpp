@@ -96,7 +96,7 @@ void TcpReassembler::flush(const StreamOrigin& origin) {
         return;
     releaseAll();
     if (finSeen_ && next_ < finOffset_)  // the FIN says exactly how much is missing
-        emit(Run{next_, finOffset_, nullptr, origin});
+        deliverRun(Run{next_, finOffset_, nullptr, origin});
     maybeEnd(origin);
 }
 
@@ -161,17 +161,17 @@ void TcpReassembler::deliverInOrder(const Run& run, Mismatch& mismatch) {
     while (next_ < run.end) {
         const auto it = pending_.begin();
         if (it == pending_.end() || it->first >= run.end) {
-            emit(run.sub(next_, run.end));
+            deliverRun(run.sub(next_, run.end));
             break;
         }
         if (it->first > next_)
-            emit(run.sub(next_, it->first));
+            deliverRun(run.sub(next_, it->first));
         if (run.data && !it->second.bytes.empty()) {
             const std::uint64_t overlap = std::min(run.end, it->first + it->second.length());
             mismatch.compare(it->second.bytes.data(), run.data + (it->first - run.begin),
                              overlap - it->first, it->first);
         }
-        emitPending(it);
+        releasePending(it);
     }
     drain();
 }
@@ -261,7 +261,7 @@ void TcpReassembler::trimPendingFrom(std::uint64_t offset) {
 }
 
 // Hands the sink the run starting at next_ and moves past it.
-void TcpReassembler::emit(const Run& run) {
+void TcpReassembler::deliverRun(const Run& run) {
     const std::uint64_t length = run.end - run.begin;
     if (length == 0)
         return;
@@ -277,27 +277,27 @@ void TcpReassembler::emit(const Run& run) {
     }
 }
 
-void TcpReassembler::emitPending(PendingMap::iterator it) {
+void TcpReassembler::releasePending(PendingMap::iterator it) {
     const std::uint64_t offset = it->first;
     Pending p = std::move(it->second);
     pending_.erase(it);
     buffered_ -= p.bytes.size();
     if (p.bytes.empty())
-        emit(Run{offset, offset + p.gap, nullptr, p.origin});
+        deliverRun(Run{offset, offset + p.gap, nullptr, p.origin});
     else
-        emit(Run{offset, offset + p.bytes.size(), p.bytes.data(), p.origin});
+        deliverRun(Run{offset, offset + p.bytes.size(), p.bytes.data(), p.origin});
 }
 
 void TcpReassembler::drain() {
     while (!pending_.empty() && pending_.begin()->first == next_)
-        emitPending(pending_.begin());
+        releasePending(pending_.begin());
 }
 
 // Gives up on the first hole: reports it as a gap (at the origin of the
 // bytes after it) and releases what follows in order.
 void TcpReassembler::skipHole() {
     const auto first = pending_.begin();
-    emit(Run{next_, first->first, nullptr, first->second.origin});
+    deliverRun(Run{next_, first->first, nullptr, first->second.origin});
     drain();
 }
 

@@ -62,15 +62,36 @@ void TextSink::prefix(std::uint64_t packet, Timestamp ts, std::uint32_t conn) {
     buffer_ += ' ';
 }
 
+TextSink::~TextSink() {
+    flush();
+}
+
 void TextSink::writeLine() {
     buffer_ += '\n';
-    if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
-        ok_ = false;
+    // Lines are written in batches: one stdio call per line would cost more
+    // than formatting them. Live output goes out line by line.
+    if (options_.flushEachLine || buffer_.size() >= kBatchBytes) {
+        drain();
     }
-    if (options_.flushEachLine && std::fflush(out_) != 0) {
+}
+
+void TextSink::drain() {
+    if (!buffer_.empty() &&
+        std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
         ok_ = false;
     }
     buffer_.clear();
+    if (options_.flushEachLine && std::fflush(out_) != 0) {
+        ok_ = false;
+    }
+}
+
+bool TextSink::flush() {
+    drain();
+    if (std::fflush(out_) != 0) {
+        ok_ = false;
+    }
+    return ok_;
 }
 
 void TextSink::onConnection(const ConnectionEvent& e) {

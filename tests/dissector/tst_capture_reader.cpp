@@ -3,6 +3,7 @@
 // input that cannot be read.
 
 #include <sockscope/dissector/capture_reader.h>
+#include <sockscope/dissector/packet_decoder.h>
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -247,6 +248,62 @@ private slots:
         // Reading stays stopped.
         QVERIFY(!reader->next());
         QCOMPARE(reader->error(), r.error);
+    }
+
+    // What libpcap hands over decodes: it maps a file's LINKTYPE_ value to
+    // the platform's DLT_ value (LINKTYPE_RAW 101 is DLT_RAW 12 on Linux).
+    void decodesEveryLinkTypeReadFromAFile_data() {
+        QTest::addColumn<int>("fileLinkType");
+        QTest::addColumn<int>("expectedLinkType");
+        QTest::addColumn<QString>("client");
+        QTest::newRow("Ethernet IPv4") << linktype::Ethernet << 1 << "192.0.2.7";
+        QTest::newRow("Linux SLL IPv6") << linktype::Sll << 113 << "2001:db8::7";
+        QTest::newRow("Linux SLL2 IPv4") << linktype::Sll2 << 276 << "192.0.2.7";
+        QTest::newRow("BSD NULL IPv6") << linktype::Null << 0 << "2001:db8::7";
+        QTest::newRow("OpenBSD LOOP IPv4") << linktype::Loop << 108 << "192.0.2.7";
+        QTest::newRow("LINKTYPE_RAW IPv6 reads as DLT_RAW 12")
+            << linktype::Raw << 12 << "2001:db8::7";
+        QTest::newRow("LINKTYPE_IPV4") << linktype::Ipv4 << 228 << "192.0.2.7";
+        QTest::newRow("LINKTYPE_IPV6") << linktype::Ipv6 << 229 << "2001:db8::7";
+    }
+    void decodesEveryLinkTypeReadFromAFile() {
+        QFETCH(int, fileLinkType);
+        QFETCH(int, expectedLinkType);
+        QFETCH(QString, client);
+        TcpPacketSpec spec;
+        spec.srcIp = client.toStdString();
+        spec.dstIp = client.contains(u':') ? "2001:db8::1" : "192.0.2.1";
+        spec.srcPort = 40000;
+        spec.dstPort = 80;
+        TcpConversation conversation(spec, 100, 900, fileLinkType);
+        PcapBuilder b(fileLinkType);
+        b.addAll(conversation.handshake());
+        b.addAll({conversation.clientSends({'G', 'E', 'T'}), conversation.serverSends({'o', 'k'})});
+        std::string error;
+        auto reader = CaptureReader::open(write("link.pcap", b.bytes()), error);
+        QVERIFY2(reader, error.c_str());
+        QCOMPARE(reader->linkType(), expectedLinkType);
+        PacketDecoder decoder;
+        std::vector<std::string> seen;
+        while (auto p = reader->next()) {
+            QCOMPARE(p->linkType, expectedLinkType);
+            const PacketDecode d = decoder.decode(*p);
+            QCOMPARE(d.status, DecodeStatus::Tcp);
+            seen.push_back(d.segment.source.toString() + " seq=" + std::to_string(d.segment.seq) +
+                           " ack=" + std::to_string(d.segment.ack) +
+                           " flags=" + std::to_string(d.segment.flags) + " " +
+                           std::string(d.segment.payload.begin(), d.segment.payload.end()));
+        }
+        QCOMPARE(reader->error(), std::string());
+        const std::string c = spec.dstIp == "192.0.2.1" ? client.toStdString() + ":40000"
+                                                        : "[" + client.toStdString() + "]:40000";
+        const std::string s = spec.dstIp == "192.0.2.1" ? "192.0.2.1:80" : "[2001:db8::1]:80";
+        const std::vector<std::string> expected = {
+            c + " seq=100 ack=0 flags=2 ",      s + " seq=900 ack=101 flags=18 ",
+            c + " seq=101 ack=901 flags=16 ",   c + " seq=101 ack=901 flags=24 GET",
+            s + " seq=901 ack=104 flags=24 ok",
+        };
+        QCOMPARE(seen, expected);
     }
 
     void readsStandardInput() {

@@ -128,7 +128,12 @@ int runCapture(const CaptureOptions& options) {
         writer->addInterface({capture->linkType(), capture->snaplen(), options.interface, {}});
     }
 
-    DissectionOutput output(stdout, options.output, true);
+    // With -w - the capture itself goes to stdout: the events must not mix in.
+    DissectionOutputOptions outputOptions = options.output;
+    if (options.writePath == "-") {
+        outputOptions.filter.kinds = 0;
+    }
+    DissectionOutput output(stdout, outputOptions, true);
     const std::unique_ptr<dissector::Dissector> dissector =
         makeDissector(options.output, output.sink());
     const StopSignals stop;
@@ -157,7 +162,7 @@ int runCapture(const CaptureOptions& options) {
         }
     }
     dissector->finish();
-    std::fflush(stdout);
+    output.flush();
     if (writer && !writer->close() && status == exit_status::Ok) {
         fail("cannot write " + options.writePath + ": " + writer->error());
         status = exit_status::Failure;

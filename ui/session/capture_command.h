@@ -18,7 +18,7 @@ struct CaptureOptions {
     bool listInterfaces = false;  // -D
     std::string interface;        // -i
     std::string filter;           // -f (BPF)
-    std::string writePath;        // -w; empty: not saved
+    std::string writePath;        // -w; empty: not saved; "-": stdout (then no events printed)
     DissectionOutputOptions output;
 };
 

@@ -36,8 +36,8 @@ void DissectionOutput::setTimeOrigin(dissector::Timestamp origin) {
     }
 }
 
-bool DissectionOutput::ok() const {
-    return jsonl_ ? jsonl_->ok() : text_->ok();
+bool DissectionOutput::flush() {
+    return jsonl_ ? jsonl_->flush() : text_->flush();
 }
 
 std::unique_ptr<dissector::Dissector> makeDissector(const DissectionOutputOptions& options,

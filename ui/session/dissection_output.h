@@ -37,7 +37,8 @@ public:
     dissector::DissectionSink& sink();
     // Text times count from the capture's first packet.
     void setTimeOrigin(dissector::Timestamp origin);
-    bool ok() const;
+    // Writes what the sink still holds; false after any write error.
+    bool flush();
 
 private:
     std::unique_ptr<dissector::TextSink> text_;

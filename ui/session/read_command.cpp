@@ -39,7 +39,7 @@ int runRead(const ReadOptions& options) {
     }
     // Whatever was read is dissected to the end, even when reading stopped early.
     dissector->finish();
-    const bool written = std::fflush(stdout) == 0 && output.ok();
+    const bool written = output.flush();
     if (!reader->error().empty()) {
         fail(reader->error());
         return exit_status::Failure;

@@ -29,6 +29,10 @@ class JsonlSink final : public DissectionSink {
 public:
     // `out` is borrowed; it must outlive the sink.
     JsonlSink(std::FILE* out, JsonlSinkOptions options = {});
+    // Writes what is still batched.
+    ~JsonlSink() override;
+    JsonlSink(const JsonlSink&) = delete;
+    JsonlSink& operator=(const JsonlSink&) = delete;
 
     void onConnection(const ConnectionEvent& e) override;
     void onHandshake(const HandshakeEvent& e) override;
@@ -38,6 +42,8 @@ public:
     void onEnd(const EndEvent& e) override;
 
     // Whether every write succeeded so far (false after EPIPE, a full disk...).
+    // Writes the batched lines and flushes the stream; false after any write error.
+    bool flush();
     bool ok() const { return ok_; }
 
     // The line (without newline) an event becomes; the sink writes these.
@@ -49,7 +55,10 @@ public:
     static std::string line(const EndEvent& e);
 
 private:
+    static constexpr std::size_t kBatchBytes = 64 * 1024;
+
     void writeLine();
+    void drain();
 
     std::FILE* out_;
     JsonlSinkOptions options_;

@@ -107,8 +107,8 @@ private:
     void addPending(const Run& run);
     void carveGaps(std::uint64_t begin, std::uint64_t end);
     void trimPendingFrom(std::uint64_t offset);
-    void emit(const Run& run);
-    void emitPending(PendingMap::iterator it);
+    void deliverRun(const Run& run);
+    void releasePending(PendingMap::iterator it);
     void drain();
     void skipHole();
     void releaseAll();

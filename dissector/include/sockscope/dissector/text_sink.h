@@ -29,6 +29,10 @@ class TextSink final : public DissectionSink {
 public:
     // `out` is borrowed; it must outlive the sink.
     TextSink(std::FILE* out, TextSinkOptions options = {});
+    // Writes what is still batched.
+    ~TextSink() override;
+    TextSink(const TextSink&) = delete;
+    TextSink& operator=(const TextSink&) = delete;
 
     // Times are printed relative to this (the capture's first packet). Unset,
     // the first event's time is used.
@@ -41,11 +45,16 @@ public:
     void onAnomaly(const AnomalyEvent& e) override;
     void onEnd(const EndEvent& e) override;
 
+    // Writes the batched lines and flushes the stream; false after any write error.
+    bool flush();
     bool ok() const { return ok_; }
 
 private:
     void prefix(std::uint64_t packet, Timestamp ts, std::uint32_t conn);
+    static constexpr std::size_t kBatchBytes = 64 * 1024;
+
     void writeLine();
+    void drain();
 
     std::FILE* out_;
     TextSinkOptions options_;
