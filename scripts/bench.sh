@@ -4,6 +4,8 @@
 #
 #   scripts/bench.sh                 # bench_codec, then bench_echo
 #   scripts/bench.sh --quick codec   # rough numbers, one program
+#   scripts/bench.sh dissector       # a 512 MB generated capture: dissector, CLI, tshark
+#                                    # (--quick: 64 MB)
 #
 # Run on an otherwise idle machine: both programs print the load average, and
 # bench_echo pins the server and the load generator to different CPUs.
@@ -17,8 +19,8 @@ which=()
 for arg in "$@"; do
     case "$arg" in
         --quick) quick=(--quick) ;;
-        codec | echo) which+=("$arg") ;;
-        *) echo "usage: scripts/bench.sh [--quick] [codec] [echo]" >&2; exit 2 ;;
+        codec | echo | dissector) which+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--quick] [codec] [echo] [dissector]" >&2; exit 2 ;;
     esac
 done
 ((${#which[@]})) || which=(codec echo)
@@ -27,7 +29,7 @@ if [ ! -f "$build/build.ninja" ]; then
     [ "$build" = build ] || { echo "$build is not a configured build directory" >&2; exit 2; }
     ./scripts/setup.sh  # installs missing packages, configures and builds build/
 fi
-targets=(bench_codec bench_echo bench_qt_echo_server)
+targets=(bench_codec bench_echo bench_qt_echo_server bench_dissector)
 if cmake --build "$build" --target help | grep '^sockscope-cli:' > /dev/null; then
     targets+=(sockscope-cli)
 fi
@@ -36,6 +38,12 @@ cmake --build "$build" --target "${targets[@]}" -j"$(nproc)"
 status=0
 for program in "${which[@]}"; do
     echo
+    if [ "$program" = dissector ]; then
+        # --quick means a smaller capture here.
+        size=(); ((${#quick[@]})) && size=(--size-mb 64)
+        "$build/tests/bench/bench_dissector" "${size[@]}" || status=$?
+        continue
+    fi
     "$build/tests/bench/bench_$program" "${quick[@]}" || status=$?
 done
 exit "$status"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 
 #include "connection.h"
 
@@ -22,6 +23,33 @@ struct Dissector::State {
     PacketDecoder decoder;
     std::map<FlowKey, std::unique_ptr<detail::Connection>> flows;
     std::deque<FlowKey> order;  // creation order, for the flow limit
+    // Flows that ended (FIN/RST): their late packets (ACKs, retransmitted
+    // FINs) are ignored instead of starting a new flow. Bounded, oldest first out.
+    std::set<FlowKey> ended;
+    std::deque<FlowKey> endedOrder;
+    static constexpr std::size_t kMaxEnded = 65536;
+
+    void retire(const FlowKey& key) {
+        auto it = flows.find(key);
+        if (it == flows.end())
+            return;
+        buffered -= std::min(buffered, it->second->bufferedBytes());
+        flows.erase(it);
+        if (ended.insert(key).second)
+            endedOrder.push_back(key);
+        while (endedOrder.size() > kMaxEnded) {
+            ended.erase(endedOrder.front());
+            endedOrder.pop_front();
+        }
+        // Drop retired keys from the creation order now and then (amortised).
+        if (order.size() > 2 * flows.size() + 1024) {
+            std::deque<FlowKey> live;
+            for (const FlowKey& k : order)
+                if (flows.count(k))
+                    live.push_back(k);
+            order.swap(live);
+        }
+    }
     StreamOrigin last;
     std::size_t buffered = 0;  // out-of-order bytes held by all flows
 
@@ -55,12 +83,17 @@ struct Dissector::State {
         shared.sink->onAnomaly(e);
     }
 
-    detail::Connection& flowFor(const TcpSegment& segment, const StreamOrigin& origin) {
+    detail::Connection* flowFor(const TcpSegment& segment, const StreamOrigin& origin) {
         const FlowKey key = keyOf(segment);
         auto it = flows.find(key);
         const bool newSyn = (segment.flags & tcp_flag::Syn) && !(segment.flags & tcp_flag::Ack);
+        if (it == flows.end() && ended.count(key)) {
+            if (!newSyn)
+                return nullptr;  // a late packet of a finished connection
+            ended.erase(key);    // the port pair is reused
+        }
         if (it != flows.end() && !(newSyn && it->second->done()))
-            return *it->second;
+            return it->second.get();
         if (it != flows.end()) {
             // The port pair is reused by a new connection.
             buffered -= std::min(buffered, it->second->bufferedBytes());
@@ -84,7 +117,7 @@ struct Dissector::State {
         order.push_back(key);
         auto [inserted, ok] =
             flows.emplace(key, std::make_unique<detail::Connection>(shared, segment));
-        return *inserted->second;
+        return inserted->second.get();
     }
 };
 
@@ -110,12 +143,16 @@ void Dissector::packet(const RawPacket& packet) {
     if (decoded.anomaly)  // e.g. snaplen-truncated: the reassembler also reports the gap
         state_->anomaly(*decoded.anomaly,
                         "packet " + std::to_string(packet.number) + ": " + decoded.detail, origin);
-    detail::Connection& flow = state_->flowFor(decoded.segment, origin);
-    const std::size_t before = flow.bufferedBytes();
-    flow.segment(decoded.segment, origin);
-    const std::size_t after = flow.bufferedBytes();
+    detail::Connection* flow = state_->flowFor(decoded.segment, origin);
+    if (!flow)
+        return;
+    const std::size_t before = flow->bufferedBytes();
+    flow->segment(decoded.segment, origin);
+    const std::size_t after = flow->bufferedBytes();
     state_->buffered = state_->buffered - std::min(state_->buffered, before) + after;
-    if (after > before)
+    if (flow->done())
+        state_->retire(keyOf(decoded.segment));  // frees its buffers and decoders now
+    else if (after > before)
         state_->enforceBufferBound(origin);
 }
 

@@ -386,6 +386,29 @@ private slots:
         Q_UNUSED(tail);
     }
 
+    void forgetsFinishedConnectionsButFollowsAReusedPortPair() {
+        Conversation first;
+        first.handshakeTcp();
+        first.client(bytesOf(request()));
+        first.server(bytesOf(response()));
+        first.client(clientFrame(1, bytesOf("one")));
+        first.fin();
+        first.client({});                                // a late ACK of the finished connection
+        Conversation second(53422, 8765, 90000, 95000);  // same ports, new ISNs
+        second.handshakeTcp();
+        second.client(bytesOf(request()));
+        second.server(bytesOf(response()));
+        second.client(clientFrame(1, bytesOf("two")));
+        Conversation both = first;
+        both.packets.insert(both.packets.end(), second.packets.begin(), second.packets.end());
+        const DissectionRecorder r = dissect(both);
+        QCOMPARE(r.connections.size(), std::size_t(2));
+        QCOMPARE(r.messageLines(), (Lines{"conn=1 client text one", "conn=2 client text two"}));
+        QCOMPARE(r.ends.size(), std::size_t(2));
+        QCOMPARE(r.ends[0].how, EndHow::Fin);
+        QVERIFY2(r.anomalies.empty(), r.anomalies.empty() ? "" : r.anomalies[0].kind.c_str());
+    }
+
     void recognisesAStreamWithoutItsHandshake() {
         Conversation c(50000, 7777);
         // No SYN and no handshake: the capture starts mid-connection.

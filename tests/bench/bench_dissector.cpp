@@ -1,0 +1,287 @@
+// bench_dissector: dissector throughput on a large synthetic capture, against
+// Debian's tshark doing the equivalent work (issue 3 §6). Prints figures; never
+// fails on time.
+//
+//   bench_dissector [--size-mb N] [--max-message B] [--file PATH] [--keep]
+//                   [--no-tshark] [--cpu N]
+//
+// Message sizes are log-uniform from 10 B to 64 KiB (--max-message changes the
+// top: frames average ~5 KB at 64 KiB, so the frame rate is bounded by the byte
+// rate; `--max-message 512` measures frames per second instead).
+// One run: generate the capture (streamed to a file in the build directory),
+// dissect it in-process with a counting sink (the library alone, checked
+// against what the generator wrote), then time `sockscope-cli read FILE
+// --format jsonl > /dev/null` and `tshark -r FILE -Y websocket -T fields -e
+// <payload fields>` on the same file, both pinned to the same single CPU.
+// Peak memory is each child's ru_maxrss (wait4).
+#include <sockscope/dissector/capture_reader.h>
+#include <sockscope/dissector/dissector.h>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench_platform.h"
+#include "capture_generator.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    std::uint64_t sizeMb = 512;
+    std::uint32_t maxMessage = 65536;
+    std::string file = SOCKSCOPE_BINARY_DIR "/bench_dissector.pcap";
+    bool keep = false;
+    bool tshark = true;
+    int cpu = 0;
+};
+
+std::optional<Options> parseOptions(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        const bool hasValue = i + 1 < argc;
+        if (arg == "--size-mb" && hasValue) {
+            o.sizeMb = std::strtoull(argv[++i], nullptr, 10);
+        } else if (arg == "--max-message" && hasValue) {
+            o.maxMessage = std::uint32_t(std::strtoul(argv[++i], nullptr, 10));
+        } else if (arg == "--file" && hasValue) {
+            o.file = argv[++i];
+        } else if (arg == "--cpu" && hasValue) {
+            o.cpu = std::atoi(argv[++i]);
+        } else if (arg == "--keep") {
+            o.keep = true;
+        } else if (arg == "--no-tshark") {
+            o.tshark = false;
+        } else {
+            std::fprintf(stderr,
+                         "usage: bench_dissector [--size-mb N] [--max-message B] [--file PATH] "
+                         "[--keep] [--no-tshark] [--cpu N]\n");
+            return std::nullopt;
+        }
+    }
+    if (o.sizeMb == 0 || o.maxMessage < 64 || o.maxMessage > (1u << 20)) {
+        std::fprintf(stderr,
+                     "bench_dissector: --size-mb must be >= 1, --max-message 64 .. 1048576\n");
+        return std::nullopt;
+    }
+    return o;
+}
+
+double secondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Counts what the dissector reports, nothing more.
+class CountingSink : public sockscope::dissector::DissectionSink {
+public:
+    std::uint64_t connections = 0, handshakes = 0, frames = 0, messages = 0, anomalies = 0;
+    std::uint64_t payloadBytes = 0;
+    void onConnection(const sockscope::dissector::ConnectionEvent&) override { ++connections; }
+    void onHandshake(const sockscope::dissector::HandshakeEvent&) override { ++handshakes; }
+    void onFrame(const sockscope::dissector::FrameEvent&) override { ++frames; }
+    void onMessage(const sockscope::dissector::MessageEvent& m) override {
+        ++messages;
+        payloadBytes += m.length;
+    }
+    void onAnomaly(const sockscope::dissector::AnomalyEvent&) override { ++anomalies; }
+};
+
+struct ChildRun {
+    bool ok = false;
+    double wallSeconds = 0;
+    double cpuSeconds = 0;
+    double peakRssMb = 0;
+    std::string error;
+};
+
+// Runs `argv` pinned to `cpu`, stdout to /dev/null; wall time, CPU time and
+// peak RSS from wait4.
+ChildRun runChild(const std::vector<std::string>& args, int cpu) {
+    ChildRun run;
+    std::vector<char*> argv;
+    for (const std::string& a : args) {
+        argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    const auto start = Clock::now();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        run.error = std::string("fork: ") + std::strerror(errno);
+        return run;
+    }
+    if (pid == 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        sched_setaffinity(0, sizeof set, &set);
+        const int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);  // tshark warns about running as root
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    rusage usage{};
+    if (wait4(pid, &status, 0, &usage) < 0) {
+        run.error = std::string("wait4: ") + std::strerror(errno);
+        return run;
+    }
+    run.wallSeconds = secondsSince(start);
+    run.cpuSeconds = double(usage.ru_utime.tv_sec) + usage.ru_utime.tv_usec * 1e-6 +
+                     double(usage.ru_stime.tv_sec) + usage.ru_stime.tv_usec * 1e-6;
+    run.peakRssMb = double(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+    run.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!run.ok) {
+        run.error = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                      : "killed by a signal";
+    }
+    return run;
+}
+
+void printTarget(const char* what, bool measured, bool met, const std::string& detail) {
+    std::printf("  [%s] %-44s %s\n",
+                !measured ? "n/a   "
+                : met     ? "MET   "
+                          : "MISSED",
+                what, detail.c_str());
+}
+
+std::string format(const char* fmt, double a, double b = 0) {
+    char buffer[128];
+    std::snprintf(buffer, sizeof buffer, fmt, a, b);
+    return buffer;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto parsed = parseOptions(argc, argv);
+    if (!parsed) {
+        return 2;
+    }
+    const Options& o = *parsed;
+    std::printf("Sockscope bench_dissector\n");
+    std::printf("CPU:       %s (%u online; %s)\n", bench::cpuModel().c_str(),
+                bench::onlineCpuCount(), bench::cacheSummary().c_str());
+    std::printf("Compiler:  %s, build type %s\n", bench::compilerName().c_str(),
+                SOCKSCOPE_BUILD_TYPE);
+    std::printf("Load avg:  %s (other work on these CPUs makes the figures noisy)\n",
+                bench::loadAverage().c_str());
+    std::printf("Units:     1 MB = 1e6 B; rates count capture-file bytes and WebSocket frames\n\n");
+
+    // 1. The capture.
+    bench::CaptureGeneratorOptions generatorOptions;
+    generatorOptions.targetBytes = o.sizeMb * 1000000ull;
+    generatorOptions.maxMessage = o.maxMessage;
+    bench::CaptureGeneratorStats gen;
+    std::string error;
+    auto start = Clock::now();
+    if (!bench::generateCapture(o.file, generatorOptions, gen, error)) {
+        std::fprintf(stderr, "bench_dissector: %s\n", error.c_str());
+        return 1;
+    }
+    const double fileMb = double(gen.fileBytes) / 1e6;
+    std::printf(
+        "Capture:   %s, %.1f MB, %llu packets (TCP MSS %u), %llu connections, messages "
+        "10 B - %u B\n",
+        o.file.c_str(), fileMb, (unsigned long long)gen.packets, generatorOptions.mss,
+        (unsigned long long)gen.connections, o.maxMessage);
+    std::printf(
+        "           %llu frames, %llu messages (%llu compressed, %llu fragmented), "
+        "written in %.1f s\n\n",
+        (unsigned long long)gen.frames, (unsigned long long)gen.messages,
+        (unsigned long long)gen.compressedMessages, (unsigned long long)gen.fragmentedMessages,
+        secondsSince(start));
+
+    // 2. The library in-process (counting sink), checked against the generator.
+    CountingSink sink;
+    start = Clock::now();
+    {
+        auto reader = sockscope::dissector::CaptureReader::open(o.file, error);
+        if (!reader) {
+            std::fprintf(stderr, "bench_dissector: %s\n", error.c_str());
+            return 1;
+        }
+        sockscope::dissector::Dissector dissector({}, sink);
+        while (const auto packet = reader->next()) {
+            dissector.packet(*packet);
+        }
+        dissector.finish();
+    }
+    const double inProcess = secondsSince(start);
+    const bool counted = sink.frames == gen.frames && sink.messages == gen.messages &&
+                         sink.handshakes == gen.connections && sink.anomalies == 0;
+    std::printf("In-process Dissector + counting sink: %.2f s, %.0f MB/s, %.2f M frames/s%s\n",
+                inProcess, fileMb / inProcess, double(sink.frames) / inProcess / 1e6,
+                counted ? "" : "  (COUNTS DIFFER, see below)");
+    if (!counted) {
+        std::printf("  dissector: %llu handshakes, %llu frames, %llu messages, %llu anomalies\n",
+                    (unsigned long long)sink.handshakes, (unsigned long long)sink.frames,
+                    (unsigned long long)sink.messages, (unsigned long long)sink.anomalies);
+    }
+
+    // 3. The CLI and tshark as separate processes on one CPU.
+    std::printf("\nOne CPU (cpu %d) each, stdout to /dev/null:\n", o.cpu);
+    std::printf("%-40s %8s %8s %9s %11s %10s %9s\n", "tool", "wall s", "cpu s", "MB/s",
+                "k frames/s", "peak MB", "% of file");
+    const auto row = [&](const char* name, const ChildRun& r) {
+        if (!r.ok) {
+            std::printf("%-40s failed: %s\n", name, r.error.c_str());
+            return;
+        }
+        std::printf("%-40s %8.2f %8.2f %9.1f %11.1f %10.1f %8.2f%%\n", name, r.wallSeconds,
+                    r.cpuSeconds, fileMb / r.wallSeconds, double(gen.frames) / r.wallSeconds / 1e3,
+                    r.peakRssMb, 100.0 * r.peakRssMb / fileMb);
+    };
+    const ChildRun cli = runChild({SOCKSCOPE_CLI_PATH, "read", o.file, "--format", "jsonl"}, o.cpu);
+    row("sockscope-cli read --format jsonl", cli);
+    ChildRun tshark;
+    const char* tsharkPath = "/usr/bin/tshark";
+    if (!o.tshark) {
+        std::printf("%-40s skipped (--no-tshark)\n", "tshark");
+    } else if (access(tsharkPath, X_OK) != 0) {
+        std::printf("%-40s skipped: %s is not installed\n", "tshark", tsharkPath);
+    } else {
+        tshark = runChild(
+            {tsharkPath, "-r", o.file, "-Y", "websocket", "-T", "fields", "-e", "websocket.opcode",
+             "-e", "websocket.payload.text", "-e", "data.data", "-e", "websocket.payload.continue"},
+            o.cpu);
+        row("tshark -Y websocket -T fields (payloads)", tshark);
+    }
+
+    // 4. The targets of issue 3 §6.
+    std::printf("\nTargets:\n");
+    const double cliMbps = cli.ok ? fileMb / cli.wallSeconds : 0;
+    const double cliFps = cli.ok ? double(gen.frames) / cli.wallSeconds : 0;
+    const double ratio = cli.ok && tshark.ok ? tshark.wallSeconds / cli.wallSeconds : 0;
+    printTarget(">= 20x tshark's throughput", ratio > 0, ratio >= 20,
+                ratio > 0 ? format("%.1fx (tshark %.1f MB/s)", ratio, fileMb / tshark.wallSeconds)
+                          : std::string("tshark not measured"));
+    printTarget(">= 1 GB/s on one core", cli.ok, cliMbps >= 1000, format("%.0f MB/s", cliMbps));
+    printTarget(">= 1 M frames/s on one core", cli.ok, cliFps >= 1e6,
+                format("%.2f M frames/s", cliFps / 1e6));
+    printTarget(
+        "peak memory < 5% of the capture", cli.ok, cli.peakRssMb < 0.05 * fileMb,
+        format("%.1f MB = %.2f%% of the file", cli.peakRssMb, 100.0 * cli.peakRssMb / fileMb));
+    if (tshark.ok) {
+        std::printf("  tshark peak memory: %.1f MB (%.0f B per packet); CLI/tshark memory %.3f\n",
+                    tshark.peakRssMb, tshark.peakRssMb * 1048576.0 / double(gen.packets),
+                    cli.peakRssMb / tshark.peakRssMb);
+    }
+    if (!o.keep) {
+        std::remove(o.file.c_str());
+    }
+    return counted && cli.ok ? 0 : 1;
+}
