@@ -226,79 +226,51 @@ std::string lineOf(const Event& e) {
 }  // namespace
 
 JsonlSink::JsonlSink(std::FILE* out, JsonlSinkOptions options)
-    : out_(out), options_(std::move(options)) {}
-
-JsonlSink::~JsonlSink() {
-    flush();
-}
-
-void JsonlSink::writeLine() {
-    buffer_ += '\n';
-    // Lines are written in batches: one stdio call per line would cost more
-    // than formatting them. Live output goes out line by line.
-    if (options_.flushEachLine || buffer_.size() >= kBatchBytes) {
-        drain();
-    }
-}
-
-void JsonlSink::drain() {
-    if (!buffer_.empty() &&
-        std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
-        ok_ = false;
-    }
-    buffer_.clear();
-    if (options_.flushEachLine && std::fflush(out_) != 0) {
-        ok_ = false;
-    }
-}
+    : options_(std::move(options)), writer_(out, options_.flushEachLine) {}
 
 bool JsonlSink::flush() {
-    drain();
-    if (std::fflush(out_) != 0) {
-        ok_ = false;
-    }
-    return ok_;
+    return writer_.flush();
 }
 
 void JsonlSink::onConnection(const ConnectionEvent& e) {
     if (options_.filter.accepts(EventKind::Connection, e.conn)) {
         format(buffer_, e);
-        writeLine();
+        writer_.endLine();
     }
 }
 
 void JsonlSink::onHandshake(const HandshakeEvent& e) {
     if (options_.filter.accepts(EventKind::Handshake, e.conn)) {
         format(buffer_, e);
-        writeLine();
+        writer_.endLine();
     }
 }
 
 void JsonlSink::onFrame(const FrameEvent& e) {
     if (options_.filter.accepts(EventKind::Frame, e.conn)) {
         format(buffer_, e);
-        writeLine();
+        writer_.endLine();
     }
 }
 
 void JsonlSink::onMessage(const MessageEvent& e) {
     if (options_.filter.accepts(EventKind::Message, e.conn)) {
         format(buffer_, e);
-        writeLine();
+        writer_.endLine();
     }
 }
 
 void JsonlSink::onAnomaly(const AnomalyEvent& e) {
     if (options_.filter.accepts(EventKind::Anomaly, e.conn)) {
         format(buffer_, e);
-        writeLine();
+        writer_.endLine();
     }
 }
 
 void JsonlSink::onEnd(const EndEvent& e) {
     if (options_.filter.accepts(EventKind::End, e.conn)) {
         format(buffer_, e);
-        writeLine();
+        writer_.endLine();
     }
 }
 

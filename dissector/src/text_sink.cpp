@@ -38,7 +38,7 @@ std::span<const std::uint8_t> bytesOf(std::string_view text) {
 }  // namespace
 
 TextSink::TextSink(std::FILE* out, TextSinkOptions options)
-    : out_(out), options_(std::move(options)) {}
+    : options_(std::move(options)), writer_(out, options_.flushEachLine) {}
 
 void TextSink::prefix(std::uint64_t packet, Timestamp ts, std::uint32_t conn) {
     if (!origin_) {
@@ -62,36 +62,8 @@ void TextSink::prefix(std::uint64_t packet, Timestamp ts, std::uint32_t conn) {
     buffer_ += ' ';
 }
 
-TextSink::~TextSink() {
-    flush();
-}
-
-void TextSink::writeLine() {
-    buffer_ += '\n';
-    // Lines are written in batches: one stdio call per line would cost more
-    // than formatting them. Live output goes out line by line.
-    if (options_.flushEachLine || buffer_.size() >= kBatchBytes) {
-        drain();
-    }
-}
-
-void TextSink::drain() {
-    if (!buffer_.empty() &&
-        std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
-        ok_ = false;
-    }
-    buffer_.clear();
-    if (options_.flushEachLine && std::fflush(out_) != 0) {
-        ok_ = false;
-    }
-}
-
 bool TextSink::flush() {
-    drain();
-    if (std::fflush(out_) != 0) {
-        ok_ = false;
-    }
-    return ok_;
+    return writer_.flush();
 }
 
 void TextSink::onConnection(const ConnectionEvent& e) {
@@ -103,7 +75,7 @@ void TextSink::onConnection(const ConnectionEvent& e) {
     buffer_ += e.client.toString();
     buffer_ += " \xE2\x86\x92 ";
     buffer_ += e.server.toString();
-    writeLine();
+    writer_.endLine();
 }
 
 void TextSink::onHandshake(const HandshakeEvent& e) {
@@ -114,7 +86,7 @@ void TextSink::onHandshake(const HandshakeEvent& e) {
     if (e.detectedWithoutHandshake) {
         buffer_ += "handshake not seen: ";
         buffer_ += e.detection;
-        writeLine();
+        writer_.endLine();
         return;
     }
     buffer_ += "handshake GET ";
@@ -134,7 +106,7 @@ void TextSink::onHandshake(const HandshakeEvent& e) {
     } else {
         detail::appendTextPreview(buffer_, bytesOf(e.extensions), options_.previewBytes);
     }
-    writeLine();
+    writer_.endLine();
 }
 
 void TextSink::onFrame(const FrameEvent& e) {
@@ -162,7 +134,7 @@ void TextSink::onFrame(const FrameEvent& e) {
     }
     buffer_ += " len=";
     buffer_ += std::to_string(h.payloadLength);
-    writeLine();
+    writer_.endLine();
 }
 
 void TextSink::onMessage(const MessageEvent& e) {
@@ -209,7 +181,7 @@ void TextSink::onMessage(const MessageEvent& e) {
     if (!e.valid) {
         buffer_ += " INVALID";
     }
-    writeLine();
+    writer_.endLine();
 }
 
 void TextSink::onAnomaly(const AnomalyEvent& e) {
@@ -235,7 +207,7 @@ void TextSink::onAnomaly(const AnomalyEvent& e) {
         detail::appendTextPreview(quoted, bytesOf(e.detail), e.detail.size());
         buffer_.append(quoted, 1, quoted.size() - 2);
     }
-    writeLine();
+    writer_.endLine();
 }
 
 void TextSink::onEnd(const EndEvent& e) {
@@ -245,7 +217,7 @@ void TextSink::onEnd(const EndEvent& e) {
     prefix(0, e.ts, e.conn);
     buffer_ += "end ";
     buffer_ += endHowName(e.how);
-    writeLine();
+    writer_.endLine();
 }
 
 }  // namespace sockscope::dissector

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "sockscope/dissector/events.h"
+#include "sockscope/dissector/line_writer.h"
 #include "sockscope/dissector/sink_filter.h"
 
 namespace sockscope::dissector {
@@ -30,7 +31,6 @@ public:
     // `out` is borrowed; it must outlive the sink.
     JsonlSink(std::FILE* out, JsonlSinkOptions options = {});
     // Writes what is still batched.
-    ~JsonlSink() override;
     JsonlSink(const JsonlSink&) = delete;
     JsonlSink& operator=(const JsonlSink&) = delete;
 
@@ -44,7 +44,7 @@ public:
     // Whether every write succeeded so far (false after EPIPE, a full disk...).
     // Writes the batched lines and flushes the stream; false after any write error.
     bool flush();
-    bool ok() const { return ok_; }
+    bool ok() const { return writer_.ok(); }
 
     // The line (without newline) an event becomes; the sink writes these.
     static std::string line(const ConnectionEvent& e);
@@ -55,15 +55,9 @@ public:
     static std::string line(const EndEvent& e);
 
 private:
-    static constexpr std::size_t kBatchBytes = 64 * 1024;
-
-    void writeLine();
-    void drain();
-
-    std::FILE* out_;
     JsonlSinkOptions options_;
-    std::string buffer_;  // reused for every line
-    bool ok_ = true;
+    LineWriter writer_;
+    std::string& buffer_ = writer_.buffer();  // the line being built
 };
 
 }  // namespace sockscope::dissector

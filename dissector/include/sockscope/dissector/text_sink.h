@@ -15,6 +15,7 @@
 #include <string>
 
 #include "sockscope/dissector/events.h"
+#include "sockscope/dissector/line_writer.h"
 #include "sockscope/dissector/sink_filter.h"
 
 namespace sockscope::dissector {
@@ -30,7 +31,6 @@ public:
     // `out` is borrowed; it must outlive the sink.
     TextSink(std::FILE* out, TextSinkOptions options = {});
     // Writes what is still batched.
-    ~TextSink() override;
     TextSink(const TextSink&) = delete;
     TextSink& operator=(const TextSink&) = delete;
 
@@ -47,20 +47,14 @@ public:
 
     // Writes the batched lines and flushes the stream; false after any write error.
     bool flush();
-    bool ok() const { return ok_; }
+    bool ok() const { return writer_.ok(); }
 
 private:
     void prefix(std::uint64_t packet, Timestamp ts, std::uint32_t conn);
-    static constexpr std::size_t kBatchBytes = 64 * 1024;
-
-    void writeLine();
-    void drain();
-
-    std::FILE* out_;
     TextSinkOptions options_;
     std::optional<Timestamp> origin_;
-    std::string buffer_;
-    bool ok_ = true;
+    LineWriter writer_;
+    std::string& buffer_ = writer_.buffer();  // the line being built
 };
 
 }  // namespace sockscope::dissector
