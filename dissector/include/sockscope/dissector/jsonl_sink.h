@@ -30,7 +30,6 @@ class JsonlSink final : public DissectionSink {
 public:
     // `out` is borrowed; it must outlive the sink.
     JsonlSink(std::FILE* out, JsonlSinkOptions options = {});
-    // Writes what is still batched.
     JsonlSink(const JsonlSink&) = delete;
     JsonlSink& operator=(const JsonlSink&) = delete;
 
@@ -41,9 +40,9 @@ public:
     void onAnomaly(const AnomalyEvent& e) override;
     void onEnd(const EndEvent& e) override;
 
-    // Whether every write succeeded so far (false after EPIPE, a full disk...).
     // Writes the batched lines and flushes the stream; false after any write error.
     bool flush();
+    // Whether every write succeeded so far (false after EPIPE, a full disk...).
     bool ok() const { return writer_.ok(); }
 
     // The line (without newline) an event becomes; the sink writes these.

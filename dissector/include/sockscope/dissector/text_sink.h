@@ -30,7 +30,6 @@ class TextSink final : public DissectionSink {
 public:
     // `out` is borrowed; it must outlive the sink.
     TextSink(std::FILE* out, TextSinkOptions options = {});
-    // Writes what is still batched.
     TextSink(const TextSink&) = delete;
     TextSink& operator=(const TextSink&) = delete;
 
@@ -47,6 +46,7 @@ public:
 
     // Writes the batched lines and flushes the stream; false after any write error.
     bool flush();
+    // Whether every write succeeded so far (false after EPIPE, a full disk...).
     bool ok() const { return writer_.ok(); }
 
 private:
