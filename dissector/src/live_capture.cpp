@@ -106,6 +106,7 @@ std::unique_ptr<LiveCapture> LiveCapture::open(const LiveCaptureOptions& options
     pcap_set_snaplen(p, options.snaplen);
     pcap_set_promisc(p, options.promiscuous ? 1 : 0);
     pcap_set_immediate_mode(p, 1);
+    pcap_set_buffer_size(p, options.bufferBytes);
     // A short read timeout: poll() never waits on libpcap longer than this.
     pcap_set_timeout(p, 100);
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);

@@ -33,6 +33,9 @@ struct LiveCaptureOptions {
     std::string filter;     // BPF ("tcp port 8765"); empty: everything
     int snaplen = 262144;
     bool promiscuous = false;
+    // Kernel buffer: libpcap's 2 MiB default drops packets on bursty
+    // loopback traffic (a 1 MiB echo), so the default is larger.
+    int bufferBytes = 64 << 20;
 };
 
 class LiveCapture {
