@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <cstdio>
+#include <optional>
 
 #include "session/cli_common.h"
 #include "session/console_output.h"
@@ -51,6 +52,33 @@ CliRequest showText(const QString& text) {
     return exitWith(Ok);
 }
 
+// Parses a command's arguments and handles what ends it early: a parse
+// error, --help, --version, or a wrong number of positional arguments (the
+// command name counts as one; `missing` is the error when `operand` is
+// required and absent). nullopt: the command goes on with `parser`.
+std::optional<CliRequest> parseCommand(QCommandLineParser& parser, const QStringList& arguments,
+                                       const CommonOptions& common, const QString& command,
+                                       bool operand, const QString& missing = {}) {
+    if (!parser.parse(arguments)) {
+        return usageError(parser.errorText());
+    }
+    if (parser.isSet(common.help)) {
+        return showText(parser.helpText());
+    }
+    if (parser.isSet(common.version)) {
+        return showText(versionText());
+    }
+    const QStringList positional = parser.positionalArguments();
+    const qsizetype expected = operand ? 2 : 1;
+    if (positional.size() < expected) {
+        return usageError(missing);
+    }
+    if (positional.size() > expected) {
+        return usageError(command + u": unexpected argument '" + positional.at(expected) + u'\'');
+    }
+    return std::nullopt;
+}
+
 std::vector<std::string> toStdStrings(const QStringList& values) {
     std::vector<std::string> out;
     out.reserve(static_cast<std::size_t>(values.size()));
@@ -82,18 +110,8 @@ CliRequest parseServe(const QStringList& arguments, const CommonOptions& common)
     parser.addOptions(
         {common.help, common.version, common.verbose, host, port, echo, deflate, subprotocol});
     parser.addPositionalArgument(kServe, QStringLiteral("Run a server."));
-    if (!parser.parse(arguments)) {
-        return usageError(parser.errorText());
-    }
-    if (parser.isSet(common.help)) {
-        return showText(parser.helpText());
-    }
-    if (parser.isSet(common.version)) {
-        return showText(versionText());
-    }
-    if (parser.positionalArguments().size() > 1) {
-        return usageError(u"serve: unexpected argument '" + parser.positionalArguments().at(1) +
-                          u'\'');
+    if (auto early = parseCommand(parser, arguments, common, kServe, false)) {
+        return *early;
     }
     if (!parser.isSet(port)) {
         return usageError(QStringLiteral("serve: --port is required"));
@@ -145,21 +163,11 @@ CliRequest parseConnect(const QStringList& arguments, const CommonOptions& commo
     parser.addPositionalArgument(kConnect, QStringLiteral("Connect as a client."));
     parser.addPositionalArgument(QStringLiteral("url"),
                                  QStringLiteral("ws://host[:port]/path (wss:// for TLS)."));
-    if (!parser.parse(arguments)) {
-        return usageError(parser.errorText());
-    }
-    if (parser.isSet(common.help)) {
-        return showText(parser.helpText());
-    }
-    if (parser.isSet(common.version)) {
-        return showText(versionText());
+    if (auto early = parseCommand(parser, arguments, common, kConnect, true,
+                                  QStringLiteral("connect: a URL is required"))) {
+        return *early;
     }
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 2) {
-        return usageError(positional.size() < 2
-                              ? QStringLiteral("connect: a URL is required")
-                              : u"connect: unexpected argument '" + positional.at(2) + u'\'');
-    }
 
     CliRequest request;
     request.command = CliRequest::Command::Connect;
@@ -252,21 +260,12 @@ CliRequest parseRead(const QStringList& arguments, const CommonOptions& common) 
     parser.addPositionalArgument(kRead, QStringLiteral("Read a capture."));
     parser.addPositionalArgument(QStringLiteral("file"),
                                  QStringLiteral("The capture, or - for standard input."));
-    if (!parser.parse(arguments)) {
-        return usageError(parser.errorText());
-    }
-    if (parser.isSet(common.help)) {
-        return showText(parser.helpText());
-    }
-    if (parser.isSet(common.version)) {
-        return showText(versionText());
+    if (auto early =
+            parseCommand(parser, arguments, common, kRead, true,
+                         QStringLiteral("read: a capture file is required (- for stdin)"))) {
+        return *early;
     }
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 2) {
-        return usageError(positional.size() < 2
-                              ? QStringLiteral("read: a capture file is required (- for stdin)")
-                              : u"read: unexpected argument '" + positional.at(2) + u'\'');
-    }
     CliRequest request;
     request.command = CliRequest::Command::Read;
     request.read.path = positional.at(1).toStdString();
@@ -300,18 +299,8 @@ CliRequest parseCapture(const QStringList& arguments, const CommonOptions& commo
         {common.help, common.version, common.verbose, interface, filter, write, list});
     parser.addOptions(output.all());
     parser.addPositionalArgument(kCapture, QStringLiteral("Capture live traffic."));
-    if (!parser.parse(arguments)) {
-        return usageError(parser.errorText());
-    }
-    if (parser.isSet(common.help)) {
-        return showText(parser.helpText());
-    }
-    if (parser.isSet(common.version)) {
-        return showText(versionText());
-    }
-    if (parser.positionalArguments().size() > 1) {
-        return usageError(u"capture: unexpected argument '" + parser.positionalArguments().at(1) +
-                          u'\'');
+    if (auto early = parseCommand(parser, arguments, common, kCapture, false)) {
+        return *early;
     }
     CliRequest request;
     request.command = CliRequest::Command::Capture;
