@@ -1,12 +1,35 @@
 #include "sockscope/core/frame_decoder.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "frame_header_decode.h"
 
 namespace sockscope {
 
 std::size_t FrameDecoder::feed(std::span<std::uint8_t> data, FrameSink& sink) {
+    return decode(data, sink, nullptr);
+}
+
+std::size_t FrameDecoder::feed(std::span<const std::uint8_t> data, FrameSink& sink,
+                               std::vector<std::uint8_t>& scratch) {
+    return decode(data, sink, &scratch);
+}
+
+// Hands the sink the next unmasked payload bytes and moves past them.
+bool FrameDecoder::payloadChunk(std::span<const std::uint8_t> bytes, FrameSink& sink) {
+    const std::uint64_t at = payloadPos_;
+    offset_ += bytes.size();
+    payloadPos_ += bytes.size();
+    remaining_ -= bytes.size();
+    return sink.onFramePayload(bytes, at);
+}
+
+// `Byte` is std::uint8_t (unmask in place) or const std::uint8_t (unmask into
+// `scratch`); the header path is the same for both.
+template <typename Byte>
+std::size_t FrameDecoder::decode(std::span<Byte> data, FrameSink& sink,
+                                 std::vector<std::uint8_t>* scratch) {
     std::size_t pos = 0;
     const std::size_t size = data.size();
     while (pos < size) {
@@ -73,17 +96,29 @@ std::size_t FrameDecoder::feed(std::span<std::uint8_t> data, FrameSink& sink) {
             continue;
         }
 
-        const std::size_t chunk =
+        std::size_t chunk =
             static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, size - pos));
-        const std::span<std::uint8_t> bytes = data.subspan(pos, chunk);
-        if (header_.masked)
-            applyMask(bytes, header_.maskKey, static_cast<std::size_t>(payloadPos_ & 3));
-        const std::uint64_t at = payloadPos_;
+        const std::span<Byte> bytes = data.subspan(pos, chunk);
+        bool go;
+        if constexpr (std::is_const_v<Byte>) {
+            if (header_.masked) {
+                chunk = std::min(chunk, kScratchChunk);
+                if (scratch->size() < chunk)
+                    scratch->resize(kScratchChunk);
+                const std::span<std::uint8_t> out(scratch->data(), chunk);
+                applyMaskCopy(bytes.first(chunk), out, header_.maskKey,
+                              static_cast<std::size_t>(payloadPos_ & 3));
+                go = payloadChunk(out, sink);
+            } else {
+                go = payloadChunk(bytes, sink);
+            }
+        } else {
+            if (header_.masked)
+                applyMask(bytes, header_.maskKey, static_cast<std::size_t>(payloadPos_ & 3));
+            go = payloadChunk(bytes, sink);
+        }
         pos += chunk;
-        offset_ += chunk;
-        payloadPos_ += chunk;
-        remaining_ -= chunk;
-        if (!sink.onFramePayload(bytes, at))
+        if (!go)
             return pos;
         if (remaining_ == 0) {
             inPayload_ = false;

@@ -9,18 +9,12 @@
 #include <openssl/rand.h>
 
 #include <array>
-#include <climits>
 #include <stdexcept>
 
 #include "handshake_fields.h"
 
 namespace sockscope {
 namespace {
-
-bool isBase64Char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/';
-}
 
 ProtocolError clientError(ViolationKind kind, std::string detail) {
     // The fields were already parsed, so there is no byte offset to point at.
@@ -89,46 +83,6 @@ std::optional<ProtocolError> checkExtensions(const HttpResponse& response,
 }
 
 }  // namespace
-
-std::string base64Encode(std::span<const std::uint8_t> bytes) {
-    if (bytes.size() > std::size_t(INT_MAX / 4 * 3)) {
-        throw std::length_error("base64Encode: input too large");
-    }
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                                        static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(written));  // drops the NUL EVP_EncodeBlock adds
-    return out;
-}
-
-std::optional<std::vector<std::uint8_t>> base64Decode(std::string_view text) {
-    // EVP_DecodeBlock skips whitespace and counts padding as zero bytes, so
-    // the strict RFC 4648 form is checked here first.
-    if (text.size() % 4 != 0 || text.size() > std::size_t(INT_MAX / 2)) {
-        return std::nullopt;
-    }
-    std::size_t padding = 0;
-    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
-        ++padding;
-    }
-    for (std::size_t i = 0; i < text.size() - padding; ++i) {
-        if (!isBase64Char(text[i])) {
-            return std::nullopt;
-        }
-    }
-    std::vector<std::uint8_t> out(text.size() / 4 * 3);
-    if (text.empty()) {
-        return out;
-    }
-    const int written =
-        EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                        static_cast<int>(text.size()));
-    if (written < 0 || static_cast<std::size_t>(written) != out.size()) {
-        return std::nullopt;
-    }
-    out.resize(out.size() - padding);
-    return out;
-}
 
 std::string generateWebSocketKey() {
     std::array<std::uint8_t, 16> nonce{};

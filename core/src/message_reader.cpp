@@ -6,6 +6,12 @@
 #include "sockscope/core/close_code.h"
 
 namespace sockscope {
+namespace {
+
+// The inflate output buffer is reused across chunks up to this size.
+constexpr std::size_t kKeptInflateCapacity = 32u << 10;
+
+}  // namespace
 
 MessageReader::MessageReader(MessageReaderConfig config, MessageSink& sink)
     : config_(std::move(config)), sink_(sink), decoder_(config_.baseOffset) {}
@@ -16,6 +22,13 @@ std::size_t MessageReader::feed(std::span<std::uint8_t> data) {
     if (failed_)
         return 0;
     return decoder_.feed(data, *this);
+}
+
+std::size_t MessageReader::feed(std::span<const std::uint8_t> data,
+                                std::vector<std::uint8_t>& scratch) {
+    if (failed_)
+        return 0;
+    return decoder_.feed(data, *this, scratch);
 }
 
 bool MessageReader::violation(ViolationKind kind, std::uint64_t offset, std::string detail) {
@@ -177,6 +190,8 @@ bool MessageReader::inflateChunk(std::span<const std::uint8_t> chunk, bool fin,
     const InflateStatus status = inflater_->inflate(chunk, fin, inflated_);
     if (!inflated_.empty() && !deliverData(inflated_, wireOffset))
         return false;
+    if (inflated_.capacity() > kKeptInflateCapacity)
+        inflated_ = {};  // a dissector holds one reader per direction: keep each small
     if (status == InflateStatus::Error) {
         inflateFailed_ = true;
         return violation(ViolationKind::InflateFailed, wireOffset,

@@ -15,7 +15,12 @@
 
 namespace sockscope::dissector {
 
+// stdio's default 4 KiB buffer turns a large capture into a read() per few
+// packets; a bigger one keeps the system-call cost under the copying cost.
+constexpr std::size_t kReadBufferBytes = 1u << 20;
+
 struct CaptureReader::State {
+    std::unique_ptr<char[]> readBuffer;  // outlives the FILE: pcap_close() runs first
     pcap_t* handle = nullptr;
     std::string name;  // for messages: the path, or "standard input"
     ~State() {
@@ -60,12 +65,19 @@ std::string describeOpenFailure(const std::string& path, const std::string& name
 std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std::string& error) {
     auto state = std::make_unique<State>();
     state->name = path == "-" ? std::string("standard input") : path;
+    std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+    if (!file) {
+        error = describeOpenFailure(path, state->name, std::strerror(errno));
+        return nullptr;
+    }
+    state->readBuffer = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);
+    std::setvbuf(file, state->readBuffer.get(), _IOFBF, kReadBufferBytes);
     char errbuf[PCAP_ERRBUF_SIZE] = {};
-    state->handle = path == "-" ? pcap_fopen_offline_with_tstamp_precision(
-                                      stdin, PCAP_TSTAMP_PRECISION_NANO, errbuf)
-                                : pcap_open_offline_with_tstamp_precision(
-                                      path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    state->handle =
+        pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!state->handle) {
+        if (file != stdin)
+            std::fclose(file);  // pcap only owns the FILE once it opened
         error = describeOpenFailure(path, state->name, errbuf);
         return nullptr;
     }

@@ -20,6 +20,7 @@ struct DissectorShared {
     DissectorOptions options;
     DissectionSink* sink = nullptr;
     std::uint32_t nextConnId = 1;
+    std::vector<std::uint8_t> unmaskScratch;  // DirectionContext::scratch
 };
 
 class Connection {

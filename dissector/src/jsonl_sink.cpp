@@ -159,7 +159,10 @@ void format(std::string& out, const MessageEvent& e) {
     field<"frames">(out, std::uint64_t{e.frames});
     fieldBool<"compressed">(out, e.compressed);
     field<"length">(out, e.length);
-    fieldPlain<"payload_b64">(out, base64Encode(e.payload));
+    key<"payload_b64">(out);
+    out += '"';
+    base64Append(out, e.payload);  // straight into the line: payloads may be megabytes
+    out += '"';
     bool reasonValid = true;
     if (e.opcode == static_cast<std::uint8_t>(Opcode::Close)) {
         key<"close_code">(out);

@@ -40,7 +40,7 @@ void TcpReassembler::Mismatch::compare(const std::uint8_t* kept, const std::uint
 }
 
 TcpReassembler::TcpReassembler(TcpStreamSink& sink, TcpReassemblerLimits limits)
-    : sink_(sink), limits_(limits) {}
+    : sink_(sink), limits_(limits), recent_(limits.retransmissionWindow) {}
 
 void TcpReassembler::segment(const TcpSegment& segment, const StreamOrigin& origin) {
     if (ended_)
@@ -149,8 +149,10 @@ void TcpReassembler::accept(std::int64_t begin, std::int64_t end, const std::uin
 
 void TcpReassembler::compareDelivered(const Run& run, std::uint64_t to, Mismatch& mismatch) const {
     // Older bytes than the window cannot be checked any more; they are dropped silently.
-    for (std::uint64_t o = std::max(run.begin, recentStart_); o < to; ++o)
-        mismatch.compare(&recent_[o % recent_.size()], run.data + (o - run.begin), 1, o);
+    recent_.forEach(run.begin, to,
+                    [&](std::uint64_t offset, const std::uint8_t* first, std::size_t n) {
+                        mismatch.compare(first, run.data + (offset - run.begin), n, offset);
+                    });
 }
 
 // `run` starts at next_. Its bytes go out straight from the segment (zero
@@ -267,12 +269,12 @@ void TcpReassembler::deliverRun(const Run& run) {
         return;
     if (run.data) {
         const std::span<const std::uint8_t> bytes(run.data, static_cast<std::size_t>(length));
-        remember(bytes);
+        recent_.append(bytes);
         next_ = run.end;
         sink_.onStreamData(bytes, run.begin, run.origin);
     } else {
         next_ = run.end;
-        recentStart_ = next_;  // unknown bytes cannot be compared
+        recent_.skip(length);  // unknown bytes cannot be compared
         sink_.onStreamGap(run.begin, length, run.origin);
     }
 }
@@ -340,40 +342,6 @@ void TcpReassembler::maybeEnd(const StreamOrigin& origin) {
         return;
     ended_ = true;
     sink_.onStreamEnd(false, origin);
-}
-
-// Appends delivered bytes to the comparison ring, growing it geometrically up
-// to the window so quiet flows stay small.
-void TcpReassembler::remember(std::span<const std::uint8_t> bytes) {
-    const std::size_t window = limits_.retransmissionWindow;
-    if (window == 0) {
-        recentStart_ = next_ + bytes.size();
-        return;
-    }
-    const std::uint64_t known = next_ - recentStart_;
-    const std::uint64_t wanted = std::min<std::uint64_t>(window, known + bytes.size());
-    if (recent_.size() < wanted) {
-        const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(
-            window, std::max<std::uint64_t>({wanted, 2 * recent_.size(), std::uint64_t{4096}})));
-        std::vector<std::uint8_t> grown(size);
-        for (std::uint64_t o = recentStart_; o < next_; ++o)
-            grown[o % size] = recent_[o % recent_.size()];
-        recent_ = std::move(grown);
-    }
-    const std::size_t size = recent_.size();
-    const std::size_t keep = std::min(size, bytes.size());
-    std::uint64_t o = next_ + bytes.size() - keep;
-    const std::uint8_t* from = bytes.data() + (bytes.size() - keep);
-    for (std::size_t left = keep; left > 0;) {
-        const std::size_t at = static_cast<std::size_t>(o % size);
-        const std::size_t n = std::min(left, size - at);
-        std::memcpy(recent_.data() + at, from, n);
-        from += n;
-        o += n;
-        left -= n;
-    }
-    const std::uint64_t end = next_ + bytes.size();
-    recentStart_ = std::max(recentStart_, end - std::min<std::uint64_t>(end, size));
 }
 
 }  // namespace sockscope::dissector

@@ -9,6 +9,8 @@ namespace {
 
 // Bytes held while looking for a frame boundary after a gap.
 constexpr std::size_t kMaxResyncBuffer = 4u << 20;
+// A payload buffer up to this size is reused by the next message.
+constexpr std::size_t kKeptPayloadCapacity = 8u << 10;
 
 enum class Check { Verified, Invalid, NeedMore };
 
@@ -76,8 +78,7 @@ void WebSocketDirection::data(std::span<const std::uint8_t> bytes, std::uint64_t
 }
 
 void WebSocketDirection::feed(std::span<const std::uint8_t> bytes) {
-    scratch_.assign(bytes.begin(), bytes.end());
-    reader_->feed(scratch_);
+    reader_->feed(bytes, *context_.scratch);
 }
 
 void WebSocketDirection::gap(std::uint64_t streamOffset, std::uint64_t missing,
@@ -177,6 +178,14 @@ bool WebSocketDirection::onFrame(const FrameHeader& header, const FrameOffsets& 
     e.packet = e.headerAt.packet ? e.headerAt.packet : current_.packet;
     e.ts = current_.ts;
     locator_.dropBefore(offsets.header);
+    if (!isControlOpcode(header.opcode) && !isReservedOpcode(header.opcode) && !header.rsv1 &&
+        !message_.compressed) {
+        // The payload is appended to the message as is: one allocation, not a doubling series.
+        const std::uint64_t wanted = std::min<std::uint64_t>(
+            context_.options->maxPayloadKept, message_.payload.size() + header.payloadLength);
+        if (wanted > message_.payload.capacity())
+            message_.payload.reserve(static_cast<std::size_t>(wanted));
+    }
     context_.sink->onFrame(e);
     if (header.rsv1 && !handshakeSeen_ && !compressionUnknownReported_) {
         compressionUnknownReported_ = true;
@@ -189,7 +198,7 @@ bool WebSocketDirection::onFrame(const FrameHeader& header, const FrameOffsets& 
 }
 
 bool WebSocketDirection::onMessageBegin(std::uint8_t opcode, bool compressed) {
-    message_ = MessageEvent{};
+    resetMessage();
     message_.conn = context_.conn;
     message_.dir = context_.dir;
     message_.opcode = opcode;
@@ -215,8 +224,19 @@ bool WebSocketDirection::onMessageEnd(const MessageSummary& summary) {
     message_.ts = current_.ts;
     message_.packet = current_.packet;
     context_.sink->onMessage(message_);
-    message_ = MessageEvent{};
+    resetMessage();
     return true;
+}
+
+// Clears the message but keeps its payload buffer for the next one (no
+// allocation per message), unless a large message left it big.
+void WebSocketDirection::resetMessage() {
+    std::vector<std::uint8_t> payload = std::move(message_.payload);
+    payload.clear();
+    if (payload.capacity() > kKeptPayloadCapacity)
+        payload = {};
+    message_ = MessageEvent{};
+    message_.payload = std::move(payload);
 }
 
 bool WebSocketDirection::onControlFrame(const FrameHeader& header,

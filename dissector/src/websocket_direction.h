@@ -21,6 +21,9 @@ struct DirectionContext {
     Direction dir = Direction::Client;
     DissectionSink* sink = nullptr;
     const DissectorOptions* options = nullptr;
+    // Where masked payload is unmasked (packets are read-only); one per
+    // Dissector, shared by all directions since only one decodes at a time.
+    std::vector<std::uint8_t>* scratch = nullptr;
 };
 
 class WebSocketDirection final : private MessageSink {
@@ -46,13 +49,13 @@ private:
     void feed(std::span<const std::uint8_t> bytes);
     void resynchronize();
     void anomaly(std::string kind, std::string rfc, std::string detail);
+    void resetMessage();
 
     DirectionContext context_;
     std::optional<DeflateParams> deflate_;
     bool handshakeSeen_;
     std::unique_ptr<MessageReader> reader_;
     StreamLocator locator_;
-    std::vector<std::uint8_t> scratch_;  // the reader unmasks in place
     StreamOrigin current_;
     MessageEvent message_;
     bool closeSeen_ = false;

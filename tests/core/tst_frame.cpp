@@ -16,19 +16,31 @@ using namespace sockscope::test;
 namespace {
 
 // Decodes a stream (server sender = unmasked, client sender = masked) in the
-// given chunk sizes and returns the trace.
-std::string traceOf(Bytes stream, Role sender, const std::vector<std::size_t>& cuts) {
+// given chunk sizes and returns the trace. `readOnly` takes the read-only
+// path (unmasking into a scratch buffer), which must leave the bytes alone.
+std::string traceOf(Bytes stream, Role sender, const std::vector<std::size_t>& cuts,
+                    bool readOnly = false) {
     TraceSink sink;
     MessageReaderConfig config;
     config.sender = sender;
     config.strict = false;
     MessageReader reader(config, sink);
+    const Bytes original = stream;
+    std::vector<std::uint8_t> scratch;
+    auto feed = [&](std::span<std::uint8_t> bytes) {
+        if (readOnly)
+            reader.feed(std::span<const std::uint8_t>(bytes), scratch);
+        else
+            reader.feed(bytes);
+    };
     std::size_t pos = 0;
     for (std::size_t cut : cuts) {
-        reader.feed(std::span(stream).subspan(pos, cut - pos));
+        feed(std::span(stream).subspan(pos, cut - pos));
         pos = cut;
     }
-    reader.feed(std::span(stream).subspan(pos));
+    feed(std::span(stream).subspan(pos));
+    if (readOnly && stream != original)
+        return "the read-only feed wrote to its input";
     return sink.joined();
 }
 
@@ -236,6 +248,8 @@ private slots:
         for (std::size_t i = 1; i < stream.size(); ++i)
             every.push_back(i);
         QCOMPARE(traceOf(stream, role, every), whole);
+        QCOMPARE(traceOf(stream, role, {}, true), whole);
+        QCOMPARE(traceOf(stream, role, every, true), whole);
         // Every two-way split (bounded: the 64-bit case samples every 97th position).
         const std::size_t step = stream.size() > 4096 ? 97 : 1;
         for (std::size_t cut = 1; cut < stream.size(); cut += step)
@@ -298,6 +312,39 @@ private slots:
                 QVERIFY(out.h.maskKey == h.maskKey);
             QVERIFY(out.body == payload);
         }
+    }
+
+    // The read-only feed unmasks at most FrameDecoder::kScratchChunk bytes at
+    // a time into the scratch, so one scratch serves every decoder; the
+    // payload still arrives whole and in order.
+    void readOnlyFeedSplitsLargeMaskedPayloads() {
+        Bytes payload(3 * FrameDecoder::kScratchChunk + 123);
+        std::mt19937 rng(5);
+        for (auto& b : payload)
+            b = std::uint8_t(rng());
+        const Bytes wire = buildFrame(header(true, Opcode::Binary, true), payload);
+        struct Collect : FrameSink {
+            Bytes body;
+            std::size_t largestChunk = 0;
+            bool onFrameHeader(const FrameHeader&, const FrameOffsets&,
+                               const ProtocolError*) override {
+                return true;
+            }
+            bool onFramePayload(std::span<const std::uint8_t> c, std::uint64_t at) override {
+                largestChunk = std::max(largestChunk, c.size());
+                if (at != body.size())
+                    return false;
+                body.insert(body.end(), c.begin(), c.end());
+                return true;
+            }
+            bool onFrameEnd() override { return true; }
+        } out;
+        FrameDecoder decoder;
+        std::vector<std::uint8_t> scratch;
+        QCOMPARE(decoder.feed(std::span<const std::uint8_t>(wire), out, scratch), wire.size());
+        QVERIFY(out.body == payload);
+        QCOMPARE(out.largestChunk, FrameDecoder::kScratchChunk);
+        QCOMPARE(scratch.size(), FrameDecoder::kScratchChunk);
     }
 
     void stopsWhenSinkAsks() {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "sockscope/core/frame_header.h"
 
@@ -46,6 +47,13 @@ public:
     // Returns the number of bytes consumed: all of them, unless the sink
     // returned false (then the bytes after the stopping event are left).
     std::size_t feed(std::span<std::uint8_t> data, FrameSink& sink);
+    // The same for bytes that must not be written (a capture's packets):
+    // masked payload is unmasked into `scratch` (at most kScratchChunk bytes at
+    // a time, so one scratch can serve many decoders), unmasked payload goes to
+    // the sink without a copy.
+    std::size_t feed(std::span<const std::uint8_t> data, FrameSink& sink,
+                     std::vector<std::uint8_t>& scratch);
+    static constexpr std::size_t kScratchChunk = 64u << 10;
 
     // Stream offset of the next byte to be fed.
     std::uint64_t offset() const { return offset_; }
@@ -55,6 +63,10 @@ public:
     std::uint64_t payloadRemaining() const { return remaining_; }
 
 private:
+    template <typename Byte>
+    std::size_t decode(std::span<Byte> data, FrameSink& sink, std::vector<std::uint8_t>* scratch);
+    bool payloadChunk(std::span<const std::uint8_t> bytes, FrameSink& sink);
+
     std::uint64_t offset_;
     std::array<std::uint8_t, kMaxFrameHeaderSize> spill_{};
     std::size_t spillSize_ = 0;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sockscope/core/base64.h"
 #include "sockscope/core/http_message.h"
 #include "sockscope/core/permessage_deflate.h"
 #include "sockscope/core/violation.h"
@@ -24,9 +25,6 @@ std::string generateWebSocketKey();
 std::string computeWebSocketAccept(std::string_view key);
 // Whether a Sec-WebSocket-Key value is base64 of exactly 16 bytes.
 bool isValidWebSocketKey(std::string_view key);
-
-std::string base64Encode(std::span<const std::uint8_t> bytes);
-std::optional<std::vector<std::uint8_t>> base64Decode(std::string_view text);
 
 struct ClientHandshakeOptions {
     std::string host;    // Host header value, "example.com:8080"

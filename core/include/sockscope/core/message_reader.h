@@ -69,6 +69,9 @@ public:
     // Feeds stream bytes (unmasked in place). Returns the bytes consumed: fewer
     // than given only when the sink stopped or a strict violation occurred.
     std::size_t feed(std::span<std::uint8_t> data);
+    // The same for read-only bytes; masked payload is unmasked into `scratch`
+    // (FrameDecoder's read-only feed).
+    std::size_t feed(std::span<const std::uint8_t> data, std::vector<std::uint8_t>& scratch);
     bool failed() const { return failed_; }
     std::uint64_t offset() const { return decoder_.offset(); }
     bool inMessage() const { return inMessage_; }

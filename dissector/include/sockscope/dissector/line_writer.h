@@ -2,7 +2,13 @@
 // Batched line output for the sinks: lines are built in one reused string and
 // written in 64 KiB batches (one stdio call per line would cost more than
 // formatting it), or line by line when a reader must see each at once.
+// Batches go to the file descriptor with write(2): fwrite would copy every
+// byte once more into stdio's buffer, which `read --format jsonl` (base64 of
+// every payload) would feel. Streams without a descriptor use fwrite.
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <string>
 
@@ -37,12 +43,32 @@ private:
     static constexpr std::size_t kBatchBytes = 64 * 1024;
 
     void drain() {
-        if (!buffer_.empty() &&
-            std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size())
+        if (buffer_.empty())
+            return;
+        // Whatever else went through stdio on this stream comes first.
+        if (std::fflush(out_) != 0)
             ok_ = false;
+        const int fd = fileno(out_);
+        if (fd < 0) {  // a memory stream (tests): stdio is all there is
+            if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size())
+                ok_ = false;
+            buffer_.clear();
+            return;
+        }
+        const char* p = buffer_.data();
+        std::size_t left = buffer_.size();
+        while (ok_ && left > 0) {
+            const ssize_t n = ::write(fd, p, left);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                ok_ = false;
+                break;
+            }
+            p += n;
+            left -= static_cast<std::size_t>(n);
+        }
         buffer_.clear();
-        if (flushEachLine_ && std::fflush(out_) != 0)
-            ok_ = false;
     }
 
     std::FILE* out_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sockscope/dissector/anomaly.h"
+#include "sockscope/dissector/byte_ring.h"
 #include "sockscope/dissector/packet.h"
 #include "sockscope/dissector/packet_decoder.h"
 
@@ -42,7 +43,7 @@ public:
 struct TcpReassemblerLimits {
     std::size_t maxOutOfOrderBytes = 8u << 20;      // per direction
     std::size_t maxOutOfOrderSegments = 16u << 10;  // per direction (bounds 1-byte floods)
-    std::size_t retransmissionWindow = 64u << 10;   // delivered bytes kept to compare resends
+    std::size_t retransmissionWindow = 16u << 10;   // delivered bytes kept to compare resends
 };
 
 // Reports through a TcpStreamSink: in-order data straight from the segment
@@ -115,7 +116,6 @@ private:
     void enforceLimit(const StreamOrigin& origin);
     void giveUp(const StreamOrigin& origin, const std::string& why);
     void maybeEnd(const StreamOrigin& origin);
-    void remember(std::span<const std::uint8_t> bytes);
 
     TcpStreamSink& sink_;
     TcpReassemblerLimits limits_;
@@ -127,10 +127,7 @@ private:
     std::size_t buffered_ = 0;
     bool finSeen_ = false;
     std::uint64_t finOffset_ = 0;
-    // Ring of recently delivered bytes (offset o at recent_[o % size]), known for
-    // stream offsets [recentStart_, next_): retransmissions are compared with it.
-    std::vector<std::uint8_t> recent_;
-    std::uint64_t recentStart_ = 0;
+    ByteRing recent_;  // delivered bytes up to next_: retransmissions are compared with them
 };
 
 }  // namespace sockscope::dissector
