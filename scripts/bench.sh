@@ -4,8 +4,8 @@
 #
 #   scripts/bench.sh                 # bench_codec, then bench_echo
 #   scripts/bench.sh --quick codec   # rough numbers, one program
-#   scripts/bench.sh dissector       # a 512 MB generated capture: dissector, CLI, tshark
-#                                    # (--quick: 64 MB)
+#   scripts/bench.sh dissector       # generated captures (1 GB mixed, 128 MB small
+#                                    # messages): dissector, CLI, tshark (--quick: 64 + 16 MB)
 #
 # Run on an otherwise idle machine: both programs print the load average, and
 # bench_echo pins the server and the load generator to different CPUs.
@@ -40,7 +40,7 @@ for program in "${which[@]}"; do
     echo
     if [ "$program" = dissector ]; then
         # --quick means a smaller capture here.
-        size=(); ((${#quick[@]})) && size=(--size-mb 64)
+        size=(); ((${#quick[@]})) && size=(--size-mb 64 --small-size-mb 16)
         "$build/tests/bench/bench_dissector" "${size[@]}" || status=$?
         continue
     fi

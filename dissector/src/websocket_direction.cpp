@@ -65,6 +65,14 @@ void WebSocketDirection::data(std::span<const std::uint8_t> bytes, std::uint64_t
                               const StreamOrigin& origin) {
     current_ = origin;
     locator_.add(streamOffset, bytes.size(), origin);
+    SegmentEvent segment;
+    segment.conn = context_.conn;
+    segment.dir = context_.dir;
+    segment.ts = origin.ts;
+    segment.streamOffset = streamOffset;
+    segment.length = bytes.size();
+    segment.at = {origin.packet, origin.packetOffset};
+    context_.sink->onSegment(segment);
     if (streamOffset + bytes.size() <= skipUntil_)
         return;
     if (streamOffset < skipUntil_)

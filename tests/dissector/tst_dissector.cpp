@@ -294,6 +294,48 @@ private slots:
         QCOMPARE(r.messageLines(), Lines{"conn=1 client text split across three segments"});
     }
 
+    // A viewer shows a frame's raw (masked) bytes from the packets: the
+    // segment events map every stream offset of the frame back to a packet
+    // and a byte in it, also when the header ends one packet and the payload
+    // begins in another.
+    void mapsEveryRawFrameByteBackToItsPacket() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        const Bytes first = clientFrame(1, bytesOf("spans packets"));
+        const Bytes second = clientFrame(2, Bytes(300, 0xAB));
+        c.client(Bytes(first.begin(), first.begin() + 6));  // exactly the header
+        c.client(concat(
+            {Bytes(first.begin() + 6, first.end()), Bytes(second.begin(), second.begin() + 3)}));
+        c.client(Bytes(second.begin() + 3, second.end()));
+        const DissectionRecorder r = dissect(c, {0, 1, 2, 3, 4, 6, 5, 7});  // reordered too
+        QCOMPARE(r.frames.size(), std::size_t(2));
+        QVERIFY(!r.segments.empty());
+        for (const auto& [frame, wire] :
+             {std::pair{r.frames[0], first}, std::pair{r.frames[1], second}}) {
+            Bytes raw;
+            for (std::uint64_t o = frame.streamOffsets.header;
+                 o < frame.streamOffsets.header + wire.size(); ++o) {
+                for (const SegmentEvent& s : r.segments) {
+                    if (s.conn == frame.conn && s.dir == frame.dir && o >= s.streamOffset &&
+                        o < s.streamOffset + s.length) {
+                        const Bytes& packet = c.packets[s.at.packet - 1];
+                        // at.offset counts from the packet's first captured byte.
+                        raw.push_back(packet[s.at.offset + (o - s.streamOffset)]);
+                        break;
+                    }
+                }
+            }
+            QVERIFY(raw == wire);  // header, mask key and masked payload as sent
+        }
+        // The first frame's payload is not in its header's packet.
+        QCOMPARE(r.frames[0].headerAt.packet, std::uint64_t(6));
+        QCOMPARE(r.frames[0].payloadAt.packet, std::uint64_t(0));
+        QCOMPARE(r.frames[1].headerAt.packet, std::uint64_t(7));
+        QCOMPARE(r.frames[1].payloadAt.packet, std::uint64_t(8));
+    }
+
     void resumesAtTheFrameBoundaryAfterAGapInsideAFrame() {
         Conversation c;
         c.handshakeTcp();

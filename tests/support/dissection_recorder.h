@@ -16,6 +16,7 @@ class DissectionRecorder : public dissector::DissectionSink {
 public:
     std::vector<dissector::ConnectionEvent> connections;
     std::vector<dissector::HandshakeEvent> handshakes;
+    std::vector<dissector::SegmentEvent> segments;
     std::vector<dissector::FrameEvent> frames;
     std::vector<dissector::MessageEvent> messages;
     std::vector<dissector::AnomalyEvent> anomalies;
@@ -23,6 +24,7 @@ public:
 
     void onConnection(const dissector::ConnectionEvent& e) override { connections.push_back(e); }
     void onHandshake(const dissector::HandshakeEvent& e) override { handshakes.push_back(e); }
+    void onSegment(const dissector::SegmentEvent& e) override { segments.push_back(e); }
     void onFrame(const dissector::FrameEvent& e) override { frames.push_back(e); }
     void onMessage(const dissector::MessageEvent& e) override { messages.push_back(e); }
     void onAnomaly(const dissector::AnomalyEvent& e) override { anomalies.push_back(e); }

@@ -57,7 +57,22 @@ struct FrameEvent {
     FrameHeader header;
     FrameOffsets streamOffsets;  // positions in this direction's TCP stream
     PacketLocation headerAt;     // where the header's first byte lies in the capture
-    PacketLocation payloadAt;    // where the (masked) payload's first byte lies
+    // Where the (masked) payload's first byte lies; {0, 0} when it is not in
+    // the capture yet (the header ends its packet): SegmentEvents map it then.
+    PacketLocation payloadAt;
+};
+
+// A run of one direction's reassembled WebSocket stream and where it lies in
+// the capture (bytes in stream order, `length` of them from `at` on). With
+// FrameEvent::streamOffsets a viewer finds every raw byte of a frame whose
+// header or payload spans packets; runs come before the frames they carry.
+struct SegmentEvent {
+    std::uint32_t conn = 0;
+    Direction dir = Direction::Client;
+    Timestamp ts;
+    std::uint64_t streamOffset = 0;
+    std::uint64_t length = 0;
+    PacketLocation at;
 };
 
 struct MessageEvent {
@@ -100,6 +115,7 @@ public:
     virtual ~DissectionSink() = default;
     virtual void onConnection(const ConnectionEvent&) {}
     virtual void onHandshake(const HandshakeEvent&) {}
+    virtual void onSegment(const SegmentEvent&) {}
     virtual void onFrame(const FrameEvent&) {}
     virtual void onMessage(const MessageEvent&) {}
     virtual void onAnomaly(const AnomalyEvent&) {}
