@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -116,7 +117,7 @@ struct ChildRun {
 };
 
 // Runs `argv` pinned to `cpu`, stdout to /dev/null; wall time, CPU time and
-// peak RSS from wait4.
+// peak RSS from wait4 (start it through a Launcher: see there).
 ChildRun runChild(const std::vector<std::string>& args, int cpu) {
     ChildRun run;
     std::vector<char*> argv;
@@ -159,6 +160,98 @@ ChildRun runChild(const std::vector<std::string>& args, int cpu) {
     return run;
 }
 
+// Starts the children. wait4's ru_maxrss counts the forked copy of the parent
+// before exec as well, so children forked by this benchmark after it has
+// dissected a capture in-process would all show its size as their peak. The
+// launcher is forked at the start of main, while the benchmark is small, and
+// runs every child for it; requests and results travel as lines over pipes.
+class Launcher {
+public:
+    bool start() {
+        int request[2];
+        int reply[2];
+        if (pipe(request) != 0 || pipe(reply) != 0) {
+            return false;
+        }
+        const pid_t pid = fork();
+        if (pid < 0) {
+            return false;
+        }
+        if (pid == 0) {
+            close(request[1]);
+            close(reply[0]);
+            serve(fdopen(request[0], "r"), fdopen(reply[1], "w"));
+            _exit(0);
+        }
+        close(request[0]);
+        close(reply[1]);
+        pid_ = pid;
+        requests_ = fdopen(request[1], "w");
+        replies_ = fdopen(reply[0], "r");
+        return requests_ && replies_;
+    }
+    ~Launcher() {
+        if (requests_) {
+            std::fclose(requests_);  // end of requests: the launcher exits
+        }
+        if (replies_) {
+            std::fclose(replies_);
+        }
+        if (pid_ > 0) {
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+
+    ChildRun run(const std::vector<std::string>& args, int cpu) {
+        std::fprintf(requests_, "%d %zu\n", cpu, args.size());
+        for (const std::string& a : args) {
+            std::fprintf(requests_, "%s\n", a.c_str());
+        }
+        std::fflush(requests_);
+        ChildRun r;
+        char line[512];
+        int ok = 0;
+        if (!std::fgets(line, sizeof line, replies_) ||
+            std::sscanf(line, "%d %lf %lf %lf", &ok, &r.wallSeconds, &r.cpuSeconds, &r.peakRssMb) !=
+                4) {
+            r.error = "the launcher did not answer";
+            return r;
+        }
+        r.ok = ok != 0;
+        if (!r.ok && std::fgets(line, sizeof line, replies_)) {
+            r.error = line;
+            r.error.erase(r.error.find_last_not_of('\n') + 1);
+        }
+        return r;
+    }
+
+private:
+    static void serve(std::FILE* requests, std::FILE* replies) {
+        int cpu = 0;
+        std::size_t count = 0;
+        char line[4096];
+        while (std::fgets(line, sizeof line, requests) &&
+               std::sscanf(line, "%d %zu", &cpu, &count) == 2) {
+            std::vector<std::string> args;
+            for (std::size_t i = 0; i < count && std::fgets(line, sizeof line, requests); ++i) {
+                args.emplace_back(line);
+                args.back().erase(args.back().find_last_not_of('\n') + 1);
+            }
+            const ChildRun r = runChild(args, cpu);
+            std::fprintf(replies, "%d %.6f %.6f %.3f\n", r.ok ? 1 : 0, r.wallSeconds, r.cpuSeconds,
+                         r.peakRssMb);
+            if (!r.ok) {
+                std::fprintf(replies, "%s\n", r.error.c_str());
+            }
+            std::fflush(replies);
+        }
+    }
+
+    pid_t pid_ = -1;
+    std::FILE* requests_ = nullptr;
+    std::FILE* replies_ = nullptr;
+};
+
 void printTarget(const char* what, bool measured, bool met, const std::string& detail) {
     std::printf("  [%s] %-44s %s\n",
                 !measured ? "n/a   "
@@ -198,7 +291,8 @@ void printRow(const char* name, const ChildRun& r, const WorkloadResult& w) {
 }
 
 // Generates one capture, dissects it in-process, then times the CLI and tshark on it.
-WorkloadResult runWorkload(const Options& o, const Workload& workload, const std::string& file) {
+WorkloadResult runWorkload(const Options& o, const Workload& workload, const std::string& file,
+                           Launcher& launcher) {
     WorkloadResult w;
     bench::CaptureGeneratorOptions generatorOptions;
     generatorOptions.targetBytes = workload.sizeMb * 1000000ull;
@@ -253,7 +347,7 @@ WorkloadResult runWorkload(const Options& o, const Workload& workload, const std
     std::printf("  one CPU (cpu %d) each, stdout to /dev/null:\n", o.cpu);
     std::printf("%-40s %8s %8s %9s %11s %10s %9s\n", "  tool", "wall s", "cpu s", "MB/s",
                 "k frames/s", "peak MB", "% of file");
-    w.cli = runChild({SOCKSCOPE_CLI_PATH, "read", file, "--format", "jsonl"}, o.cpu);
+    w.cli = launcher.run({SOCKSCOPE_CLI_PATH, "read", file, "--format", "jsonl"}, o.cpu);
     printRow("  sockscope-cli read --format jsonl", w.cli, w);
     const char* tsharkPath = "/usr/bin/tshark";
     if (!o.tshark) {
@@ -261,7 +355,7 @@ WorkloadResult runWorkload(const Options& o, const Workload& workload, const std
     } else if (access(tsharkPath, X_OK) != 0) {
         std::printf("%-40s skipped: %s is not installed\n", "  tshark", tsharkPath);
     } else {
-        w.tshark = runChild(
+        w.tshark = launcher.run(
             {tsharkPath, "-r", file, "-Y", "websocket", "-T", "fields", "-e", "websocket.opcode",
              "-e", "websocket.payload.text", "-e", "data.data", "-e", "websocket.payload.continue"},
             o.cpu);
@@ -281,7 +375,7 @@ WorkloadResult runWorkload(const Options& o, const Workload& workload, const std
 
 // The CLI's peak memory on a capture with no packets: code, shared libraries
 // and start-up allocations, which every run pays whatever the capture.
-double fixedPeakMb(const std::string& file, int cpu) {
+double fixedPeakMb(const std::string& file, int cpu, Launcher& launcher) {
     bench::CaptureGeneratorOptions none;
     none.targetBytes = 0;
     none.concurrentConnections = 0;
@@ -290,7 +384,7 @@ double fixedPeakMb(const std::string& file, int cpu) {
     if (!bench::generateCapture(file, none, stats, error)) {
         return 0;
     }
-    const ChildRun run = runChild({SOCKSCOPE_CLI_PATH, "read", file, "--format", "jsonl"}, cpu);
+    const ChildRun run = launcher.run({SOCKSCOPE_CLI_PATH, "read", file, "--format", "jsonl"}, cpu);
     std::remove(file.c_str());
     return run.ok ? run.peakRssMb : 0;
 }
@@ -303,6 +397,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     const Options& o = *parsed;
+    Launcher launcher;  // first, while this process is small
+    if (!launcher.start()) {
+        std::fprintf(stderr, "bench_dissector: cannot start the launcher: %s\n",
+                     std::strerror(errno));
+        return 1;
+    }
     std::printf("Sockscope bench_dissector\n");
     std::printf("CPU:       %s (%u online; %s)\n", bench::cpuModel().c_str(),
                 bench::onlineCpuCount(), bench::cacheSummary().c_str());
@@ -312,13 +412,14 @@ int main(int argc, char** argv) {
                 bench::loadAverage().c_str());
     std::printf("Units:     1 MB = 1e6 B; rates count capture-file bytes and WebSocket frames\n\n");
 
-    const WorkloadResult mixed = runWorkload(o, {"Mixed", o.sizeMb, o.maxMessage}, o.file);
+    const WorkloadResult mixed =
+        runWorkload(o, {"Mixed", o.sizeMb, o.maxMessage}, o.file, launcher);
     WorkloadResult small;
     if (o.smallSizeMb > 0) {
-        small =
-            runWorkload(o, {"Small-message", o.smallSizeMb, o.smallMaxMessage}, o.file + ".small");
+        small = runWorkload(o, {"Small-message", o.smallSizeMb, o.smallMaxMessage},
+                            o.file + ".small", launcher);
     }
-    const double fixedMb = fixedPeakMb(o.file + ".empty", o.cpu);
+    const double fixedMb = fixedPeakMb(o.file + ".empty", o.cpu, launcher);
 
     // The targets of issue 3 §6.
     std::printf(
