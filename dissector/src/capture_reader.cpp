@@ -23,6 +23,8 @@ struct CaptureReader::State {
     std::unique_ptr<char[]> readBuffer;  // outlives the FILE: pcap_close() runs first
     pcap_t* handle = nullptr;
     std::string name;  // for messages: the path, or "standard input"
+    CaptureReaderOptions options;
+    std::FILE* file = nullptr;  // libpcap's, for record ends
     ~State() {
         if (handle)
             pcap_close(handle);
@@ -62,8 +64,10 @@ std::string describeOpenFailure(const std::string& path, const std::string& name
 
 }  // namespace
 
-std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std::string& error) {
+std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std::string& error,
+                                                   CaptureReaderOptions options) {
     auto state = std::make_unique<State>();
+    state->options = options;
     state->name = path == "-" ? std::string("standard input") : path;
     std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (!file) {
@@ -81,6 +85,9 @@ std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std:
         error = describeOpenFailure(path, state->name, errbuf);
         return nullptr;
     }
+    state->file = file;
+    if (options.recordEnds && std::ftell(file) < 0)
+        state->options.recordEnds = false;  // a pipe: there is no file to read back
     error.clear();
     return std::unique_ptr<CaptureReader>(new CaptureReader(std::move(state)));
 }
@@ -91,6 +98,11 @@ CaptureReader::~CaptureReader() = default;
 
 int CaptureReader::linkType() const {
     return pcap_datalink(state_->handle);
+}
+
+CaptureFormat CaptureReader::format() const {
+    // libpcap reports pcapng sections as version 1.0; classic pcap is 2.x.
+    return pcap_major_version(state_->handle) == 1 ? CaptureFormat::Pcapng : CaptureFormat::Pcap;
 }
 
 std::optional<RawPacket> CaptureReader::next() {
@@ -123,7 +135,71 @@ std::optional<RawPacket> CaptureReader::next() {
     packet.capturedLength = header->caplen;
     packet.originalLength = header->len;
     packet.data = std::span<const std::uint8_t>(data, header->caplen);
+    if (state_->options.recordEnds) {
+        const long end = std::ftell(state_->file);
+        packet.recordEnd = end > 0 ? std::uint64_t(end) : 0;
+    }
     return packet;
+}
+
+namespace {
+
+std::uint32_t read32(std::span<const std::uint8_t> file, std::uint64_t at, bool bigEndian) {
+    const std::uint8_t* p = file.data() + at;
+    return bigEndian ? std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 |
+                           std::uint32_t(p[2]) << 8 | p[3]
+                     : std::uint32_t(p[3]) << 24 | std::uint32_t(p[2]) << 16 |
+                           std::uint32_t(p[1]) << 8 | p[0];
+}
+
+// pcapng blocks that carry a packet, and where its data and captured length lie.
+std::optional<std::uint64_t> pcapngData(std::span<const std::uint8_t> file, std::uint64_t recordEnd,
+                                        std::uint32_t capturedLength, bool bigEndian) {
+    const std::uint32_t length = read32(file, recordEnd - 4, bigEndian);
+    if (length < 12 || length % 4 != 0 || length > recordEnd)
+        return std::nullopt;
+    const std::uint64_t start = recordEnd - length;
+    if (read32(file, start + 4, bigEndian) != length)
+        return std::nullopt;
+    const std::uint32_t type = read32(file, start, bigEndian);
+    std::uint64_t data = 0;
+    if (type == 6 || type == 2) {  // Enhanced Packet Block, obsolete Packet Block
+        if (length < 32 || read32(file, start + 20, bigEndian) != capturedLength)
+            return std::nullopt;
+        data = start + 28;
+    } else if (type == 3) {  // Simple Packet Block: captured length implied
+        data = start + 12;
+    } else {
+        return std::nullopt;
+    }
+    if (data + capturedLength > recordEnd - 4)
+        return std::nullopt;
+    return data;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> packetDataOffset(std::span<const std::uint8_t> file,
+                                              CaptureFormat format, std::uint64_t recordEnd,
+                                              std::uint32_t capturedLength) {
+    if (recordEnd > file.size())
+        return std::nullopt;
+    if (format == CaptureFormat::Pcapng) {
+        if (recordEnd < 12)
+            return std::nullopt;
+        if (auto little = pcapngData(file, recordEnd, capturedLength, false))
+            return little;
+        return pcapngData(file, recordEnd, capturedLength, true);
+    }
+    // Classic pcap: a 16-byte record header (its third field the captured
+    // length) right before the data; the file's magic says the byte order.
+    if (file.size() < 24 || recordEnd < 24 + 16 + std::uint64_t(capturedLength))
+        return std::nullopt;
+    const bool bigEndian = file[0] == 0xA1;
+    const std::uint64_t data = recordEnd - capturedLength;
+    if (read32(file, data - 8, bigEndian) != capturedLength)
+        return std::nullopt;
+    return data;
 }
 
 }  // namespace sockscope::dissector

@@ -306,6 +306,52 @@ private slots:
         QCOMPARE(seen, expected);
     }
 
+    // A viewer maps the file and reads packets back from their record ends.
+    void findsEachPacketsBytesInTheFile_data() {
+        QTest::addColumn<int>("format");  // 0 pcap ns, 1 pcap µs, 2 pcapng
+        QTest::newRow("pcap") << 0;
+        QTest::newRow("pcap, microseconds") << 1;
+        QTest::newRow("pcapng") << 2;
+    }
+    void findsEachPacketsBytesInTheFile() {
+        QFETCH(int, format);
+        PcapBuilder b = threePackets();
+        b.add(frameOf(4, 1), 1700000003, 0);        // odd sizes: pcapng pads to 4 bytes
+        b.add(frameOf(5, 2), 1700000004, 0, 1400);  // a snaplen cut
+        const Bytes file = format == 2 ? b.pcapngBytes() : b.bytes(format == 0);
+        std::string error;
+        auto reader = CaptureReader::open(write("offsets.cap", file), error, {.recordEnds = true});
+        QVERIFY2(reader, error.c_str());
+        const CaptureFormat kind = format == 2 ? CaptureFormat::Pcapng : CaptureFormat::Pcap;
+        QCOMPARE(reader->format(), kind);
+        const Read r = readAll(*reader);
+        QCOMPARE(r.packets.size(), std::size_t(5));
+        for (std::size_t i = 0; i < r.packets.size(); ++i) {
+            const RawPacket& p = r.packets[i];
+            QVERIFY(p.recordEnd > 0);
+            const auto at = packetDataOffset(file, kind, p.recordEnd, p.capturedLength);
+            QVERIFY2(at, qPrintable(QStringLiteral("packet %1").arg(i + 1)));
+            QCOMPARE(Bytes(file.begin() + std::ptrdiff_t(*at),
+                           file.begin() + std::ptrdiff_t(*at + p.capturedLength)),
+                     r.data[i]);
+            // A wrong length or an offset inside another record is refused, not guessed.
+            QVERIFY(!packetDataOffset(file, kind, p.recordEnd, p.capturedLength + 1));
+            QVERIFY(!packetDataOffset(file, kind, p.recordEnd - 1, p.capturedLength));
+        }
+        QVERIFY(!packetDataOffset(file, kind, file.size() + 4, 10));
+        QVERIFY(!packetDataOffset({}, kind, 100, 10));
+    }
+
+    void reportsNoRecordEndsUnlessAsked() {
+        std::string error;
+        auto reader = CaptureReader::open(write("plain.cap", threePackets().bytes()), error);
+        QVERIFY2(reader, error.c_str());
+        const Read r = readAll(*reader);
+        QCOMPARE(r.packets.size(), std::size_t(3));
+        for (const RawPacket& p : r.packets)
+            QCOMPARE(p.recordEnd, std::uint64_t(0));
+    }
+
     void readsStandardInput() {
         // "-" reads stdin: point this process's stdin at a capture. Nothing
         // else in this test reads stdin, and libpcap closes it at the end.

@@ -5,17 +5,28 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "sockscope/dissector/packet.h"
 
 namespace sockscope::dissector {
 
+enum class CaptureFormat : std::uint8_t { Pcap, Pcapng };
+
+struct CaptureReaderOptions {
+    // Report RawPacket::recordEnd, so a viewer that maps the file can read
+    // each packet's bytes back later instead of keeping them (costs an ftell
+    // per packet, so it is off for the command line).
+    bool recordEnds = false;
+};
+
 class CaptureReader {
 public:
     // nullptr and a one-line reason ("cannot open X: no such file",
     // "X is not a pcap or pcapng capture", "X: truncated file header") on failure.
-    static std::unique_ptr<CaptureReader> open(const std::string& path, std::string& error);
+    static std::unique_ptr<CaptureReader> open(const std::string& path, std::string& error,
+                                               CaptureReaderOptions options = {});
     ~CaptureReader();
 
     // The next packet, or nullopt at the end (or on a read error: see error()).
@@ -24,6 +35,7 @@ public:
     // Non-empty when reading stopped on an error (e.g. a truncated packet record).
     const std::string& error() const { return error_; }
     int linkType() const;
+    CaptureFormat format() const;
 
 private:
     struct State;
@@ -32,5 +44,15 @@ private:
     std::string error_;
     std::uint64_t count_ = 0;
 };
+
+// The file offset of a packet's first captured byte, found from the end of
+// its record (RawPacket::recordEnd) in the bytes of the whole capture file
+// (typically memory-mapped), or nullopt when the record there does not hold
+// a packet of `capturedLength` bytes. Reads the record's own framing: for
+// pcapng the block's trailing length, type and captured length, in either
+// byte order.
+std::optional<std::uint64_t> packetDataOffset(std::span<const std::uint8_t> file,
+                                              CaptureFormat format, std::uint64_t recordEnd,
+                                              std::uint32_t capturedLength);
 
 }  // namespace sockscope::dissector

@@ -21,6 +21,10 @@ struct RawPacket {
     std::uint32_t capturedLength = 0;
     std::uint32_t originalLength = 0;    // > capturedLength: cut by the snaplen
     std::span<const std::uint8_t> data;  // valid until the next packet is read
+    // File offset just past this packet's record, when the reader was asked
+    // for it (CaptureReaderOptions::recordEnds) and the input is a file; 0
+    // otherwise. packetDataOffset() turns it into the offset of `data`.
+    std::uint64_t recordEnd = 0;
 };
 
 }  // namespace sockscope::dissector
