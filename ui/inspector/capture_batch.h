@@ -1,0 +1,42 @@
+#pragma once
+// What the indexing sink hands from the loader's thread to the GUI thread:
+// the records made since the previous batch, plus links and flags for
+// records that already crossed in earlier batches. Qt-free.
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "inspector/capture_records.h"
+
+namespace sockscope::ui {
+
+struct SegmentEntry {
+    std::uint32_t conn = 0;
+    dissector::Direction dir = dissector::Direction::Client;
+    SegmentRecord segment;
+};
+
+struct CaptureBatch {
+    RowId firstPacket = 1;  // packets are numbered from 1, every one of them listed
+    std::vector<PacketRecord> packets;
+    RowId firstFrame = 0;
+    std::vector<FrameRecord> frames;
+    RowId firstMessage = 0;
+    std::vector<MessageRecord> messages;
+    std::vector<SegmentEntry> segments;
+    std::vector<AnomalyRecord> anomalies;
+    // The current state of every connection that changed since the last batch.
+    std::vector<ConnectionRecord> connections;
+    // Frames of earlier batches that now belong to a message / gained flags.
+    std::vector<std::pair<RowId, RowId>> frameMessages;
+    std::vector<std::pair<RowId, std::uint8_t>> frameFlags;
+
+    bool empty() const {
+        return packets.empty() && frames.empty() && messages.empty() && segments.empty() &&
+               anomalies.empty() && connections.empty() && frameMessages.empty() &&
+               frameFlags.empty();
+    }
+};
+
+}  // namespace sockscope::ui

@@ -1,0 +1,139 @@
+#pragma once
+// The compact index a viewer keeps of a capture: fixed-size records per
+// frame, message, anomaly and stream segment, plus one record per connection
+// (which owns its handshake's text). Payload bytes are not here: they are read
+// back from the capture file when shown (DESIGN.md, "Zero-copy where it
+// counts"), except decompressed payloads, which the loader spills to a
+// temporary file. Qt-free, so the indexing sink runs on a worker thread and
+// the records cross to the GUI thread in batches.
+
+#include <sockscope/dissector/events.h>
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sockscope::ui {
+
+using RowId = std::uint64_t;  // 64-bit everywhere: no 2^31-row ceiling
+inline constexpr RowId kNoRow = std::numeric_limits<RowId>::max();
+
+namespace frame_flag {
+inline constexpr std::uint8_t Server = 1 << 0;  // sent by the server (else the client)
+inline constexpr std::uint8_t Fin = 1 << 1;
+inline constexpr std::uint8_t Rsv1 = 1 << 2;
+inline constexpr std::uint8_t Rsv2 = 1 << 3;
+inline constexpr std::uint8_t Rsv3 = 1 << 4;
+inline constexpr std::uint8_t Masked = 1 << 5;
+inline constexpr std::uint8_t Anomaly = 1 << 6;  // an anomaly points at this frame's packet
+}  // namespace frame_flag
+
+// 56 bytes. Where the frame's bytes are: `streamOffset` in its direction's
+// stream, mapped to packets by the direction's SegmentRecords.
+struct FrameRecord {
+    std::int64_t tsNs = 0;  // capture time, nanoseconds since the epoch
+    std::uint64_t packet = 0;
+    std::uint64_t streamOffset = 0;  // of the header's first byte
+    std::uint64_t payloadLength = 0;
+    RowId message = kNoRow;  // the message it belongs to, once that message is complete
+    std::uint32_t conn = 0;
+    std::array<std::uint8_t, 4> maskKey{};
+    std::uint8_t headerLength = 0;  // 2 .. 14
+    std::uint8_t opcode = 0;
+    std::uint8_t flags = 0;  // frame_flag bits
+    std::uint8_t reserved = 0;
+
+    bool fromServer() const { return flags & frame_flag::Server; }
+    dissector::Direction direction() const {
+        return fromServer() ? dissector::Direction::Server : dissector::Direction::Client;
+    }
+};
+
+namespace message_flag {
+inline constexpr std::uint8_t Server = 1 << 0;
+inline constexpr std::uint8_t Compressed = 1 << 1;
+inline constexpr std::uint8_t Invalid = 1 << 2;    // broke a rule (see the anomalies)
+inline constexpr std::uint8_t Truncated = 1 << 3;  // payload over the kept limit
+inline constexpr std::uint8_t HasCloseCode = 1 << 4;
+}  // namespace message_flag
+
+// 64 bytes.
+struct MessageRecord {
+    std::int64_t tsNs = 0;  // when it completed
+    std::uint64_t packet = 0;
+    RowId firstFrame = kNoRow;
+    std::uint64_t length = 0;      // after decompression
+    std::uint64_t wireLength = 0;  // payload bytes on the wire
+    // Decompressed payload in the loader's spill file (compressed messages), else kNoRow.
+    std::uint64_t spillOffset = kNoRow;
+    std::uint32_t conn = 0;
+    std::uint32_t frames = 0;
+    std::uint16_t closeCode = 0;
+    std::uint8_t opcode = 0;
+    std::uint8_t flags = 0;  // message_flag bits
+
+    bool fromServer() const { return flags & message_flag::Server; }
+};
+
+// A run of one direction's stream and where it lies in the capture file.
+struct SegmentRecord {
+    std::uint64_t streamOffset = 0;
+    std::uint64_t packet = 0;
+    std::uint32_t packetOffset = 0;  // in the packet's captured bytes
+    std::uint32_t length = 0;
+};
+
+// Where a packet's bytes are in the capture file (for reading them back).
+struct PacketRecord {
+    std::uint64_t recordEnd = 0;  // CaptureReader's; 0: unknown
+    std::uint32_t capturedLength = 0;
+};
+
+struct AnomalyRecord {
+    std::int64_t tsNs = 0;
+    std::uint64_t packet = 0;
+    RowId frame = kNoRow;  // the direction's latest frame when it was reported: the one it is about
+    std::uint32_t conn = 0;
+    std::optional<dissector::Direction> dir;
+    std::string kind;
+    std::string rfc;
+    std::string detail;
+};
+
+// Per direction counts for the connection list and the statistics.
+struct DirectionTotals {
+    std::uint64_t messages = 0;
+    std::uint64_t frames = 0;
+    std::uint64_t payloadBytes = 0;  // decompressed message bytes
+    std::uint64_t wireBytes = 0;     // frame payload bytes on the wire
+};
+
+struct ConnectionRecord {
+    std::uint32_t conn = 0;
+    dissector::SocketAddress client;
+    dissector::SocketAddress server;
+    std::int64_t firstNs = 0;
+    std::int64_t lastNs = 0;
+    std::optional<dissector::HandshakeEvent> handshake;
+    std::optional<dissector::EndHow> end;
+    std::optional<std::uint16_t> closeCode;  // the first close frame's code
+    std::optional<dissector::Direction> closedFirstBy;
+    std::uint64_t anomalies = 0;
+    DirectionTotals client_;  // sent by the client
+    DirectionTotals server_;
+    DirectionTotals& totals(dissector::Direction d) {
+        return d == dissector::Direction::Server ? server_ : client_;
+    }
+    const DirectionTotals& totals(dissector::Direction d) const {
+        return d == dissector::Direction::Server ? server_ : client_;
+    }
+};
+
+inline std::int64_t toNanoseconds(dissector::Timestamp ts) {
+    return ts.seconds * 1000000000 + std::int64_t(ts.nanoseconds);
+}
+
+}  // namespace sockscope::ui

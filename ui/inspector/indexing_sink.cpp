@@ -1,0 +1,183 @@
+#include "inspector/indexing_sink.h"
+
+#include <sockscope/core/opcode.h>
+
+namespace sockscope::ui {
+
+using dissector::Direction;
+
+void IndexingSink::packet(const dissector::RawPacket& packet) {
+    if (batch_.packets.empty())
+        batch_.firstPacket = packet.number;
+    batch_.packets.push_back({packet.recordEnd, packet.capturedLength});
+    nextPacket_ = packet.number + 1;
+}
+
+CaptureBatch IndexingSink::takeBatch() {
+    for (std::uint32_t conn : changed_)
+        batch_.connections.push_back(connections_.at(conn));
+    changed_.clear();
+    CaptureBatch out = std::move(batch_);
+    batch_ = CaptureBatch{};
+    batch_.firstPacket = nextPacket_;
+    batch_.firstFrame = nextFrame_;
+    batch_.firstMessage = nextMessage_;
+    return out;
+}
+
+ConnectionRecord& IndexingSink::connection(std::uint32_t conn) {
+    changed_.insert(conn);
+    ConnectionRecord& c = connections_[conn];
+    c.conn = conn;
+    return c;
+}
+
+void IndexingSink::linkFrame(RowId frame, RowId message) {
+    if (frame >= batch_.firstFrame)
+        batch_.frames[frame - batch_.firstFrame].message = message;
+    else
+        batch_.frameMessages.emplace_back(frame, message);
+}
+
+void IndexingSink::flagFrame(RowId frame, std::uint8_t flags) {
+    if (frame >= batch_.firstFrame)
+        batch_.frames[frame - batch_.firstFrame].flags |= flags;
+    else
+        batch_.frameFlags.emplace_back(frame, flags);
+}
+
+void IndexingSink::onConnection(const dissector::ConnectionEvent& e) {
+    ConnectionRecord& c = connection(e.conn);
+    c.client = e.client;
+    c.server = e.server;
+    c.firstNs = c.lastNs = toNanoseconds(e.ts);
+}
+
+void IndexingSink::onHandshake(const dissector::HandshakeEvent& e) {
+    ConnectionRecord& c = connection(e.conn);
+    c.handshake = e;
+    c.lastNs = toNanoseconds(e.ts);
+}
+
+void IndexingSink::onSegment(const dissector::SegmentEvent& e) {
+    // Segments longer than 4 GiB do not come out of one packet; split anyway.
+    std::uint64_t offset = e.streamOffset;
+    std::uint64_t left = e.length;
+    std::uint32_t inPacket = e.at.offset;
+    while (left > 0) {
+        const auto piece = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, 0xFFFFFFFFu));
+        batch_.segments.push_back({e.conn, e.dir, {offset, e.at.packet, inPacket, piece}});
+        offset += piece;
+        inPacket += piece;
+        left -= piece;
+    }
+}
+
+void IndexingSink::onFrame(const dissector::FrameEvent& e) {
+    FrameRecord f;
+    f.tsNs = toNanoseconds(e.ts);
+    f.packet = e.packet;
+    f.streamOffset = e.streamOffsets.header;
+    f.payloadLength = e.header.payloadLength;
+    f.conn = e.conn;
+    f.maskKey = e.header.maskKey;
+    f.headerLength = static_cast<std::uint8_t>(e.streamOffsets.payload - e.streamOffsets.header);
+    f.opcode = e.header.opcode;
+    const FrameHeader& h = e.header;
+    f.flags = std::uint8_t((e.dir == Direction::Server ? frame_flag::Server : 0) |
+                           (h.fin ? frame_flag::Fin : 0) | (h.rsv1 ? frame_flag::Rsv1 : 0) |
+                           (h.rsv2 ? frame_flag::Rsv2 : 0) | (h.rsv3 ? frame_flag::Rsv3 : 0) |
+                           (h.masked ? frame_flag::Masked : 0));
+    const RowId row = nextFrame_++;
+    batch_.frames.push_back(f);
+    DirectionState& d = direction(e.conn, e.dir);
+    d.lastFrame = row;
+    if (!isControlOpcode(h.opcode))
+        d.dataFrames.push_back(row);
+    ConnectionRecord& c = connection(e.conn);
+    c.totals(e.dir).frames += 1;
+    c.totals(e.dir).wireBytes += h.payloadLength;
+    c.lastNs = f.tsNs;
+}
+
+void IndexingSink::onMessage(const dissector::MessageEvent& e) {
+    MessageRecord m;
+    m.tsNs = toNanoseconds(e.ts);
+    m.packet = e.packet;
+    m.length = e.length;
+    m.wireLength = e.wireLength;
+    m.conn = e.conn;
+    m.frames = e.frames;
+    m.opcode = e.opcode;
+    m.flags = std::uint8_t((e.dir == Direction::Server ? message_flag::Server : 0) |
+                           (e.compressed ? message_flag::Compressed : 0) |
+                           (e.valid ? 0 : message_flag::Invalid) |
+                           (e.payloadTruncated ? message_flag::Truncated : 0) |
+                           (e.closeCode ? message_flag::HasCloseCode : 0));
+    m.closeCode = e.closeCode.value_or(0);
+    if (e.compressed && spill_ && !spillFailed_) {
+        if (std::fwrite(e.payload.data(), 1, e.payload.size(), spill_) == e.payload.size()) {
+            m.spillOffset = spillSize_;
+            spillSize_ += e.payload.size();
+        } else {
+            spillFailed_ = true;
+        }
+    }
+    const RowId row = nextMessage_++;
+    DirectionState& d = direction(e.conn, e.dir);
+    if (isControlOpcode(e.opcode)) {
+        m.firstFrame = d.lastFrame;
+        if (d.lastFrame != kNoRow)
+            linkFrame(d.lastFrame, row);
+    } else {
+        // The message's frames are the last e.frames data frames: frames before
+        // them that made no message (reserved opcodes, stray continuations)
+        // stay unlinked.
+        const std::size_t count = std::min<std::size_t>(e.frames, d.dataFrames.size());
+        const auto first = d.dataFrames.end() - std::ptrdiff_t(count);
+        m.firstFrame = count ? *first : kNoRow;
+        for (auto it = first; it != d.dataFrames.end(); ++it)
+            linkFrame(*it, row);
+        d.dataFrames.clear();
+    }
+    batch_.messages.push_back(m);
+    ConnectionRecord& c = connection(e.conn);
+    c.totals(e.dir).messages += 1;
+    c.totals(e.dir).payloadBytes += e.length;
+    c.lastNs = m.tsNs;
+    if (e.opcode == static_cast<std::uint8_t>(Opcode::Close) && !c.closedFirstBy) {
+        c.closedFirstBy = e.dir;
+        c.closeCode = e.closeCode;
+    }
+}
+
+void IndexingSink::onAnomaly(const dissector::AnomalyEvent& e) {
+    AnomalyRecord a;
+    a.tsNs = toNanoseconds(e.ts);
+    a.packet = e.packet;
+    a.conn = e.conn;
+    a.dir = e.dir;
+    a.kind = e.kind;
+    a.rfc = e.rfc;
+    a.detail = e.detail;
+    if (e.conn != 0) {
+        connection(e.conn).anomalies += 1;
+        // A frame's anomalies are reported while it is decoded, so before the next frame.
+        if (e.dir)
+            a.frame = direction(e.conn, *e.dir).lastFrame;
+        // The flag marks rows in the table: only when the anomaly lies in the
+        // frame's own packet (a TCP gap later in the stream is not the frame's).
+        if (a.frame != kNoRow && a.frame >= batch_.firstFrame &&
+            batch_.frames[a.frame - batch_.firstFrame].packet == e.packet)
+            flagFrame(a.frame, frame_flag::Anomaly);
+    }
+    batch_.anomalies.push_back(std::move(a));
+}
+
+void IndexingSink::onEnd(const dissector::EndEvent& e) {
+    ConnectionRecord& c = connection(e.conn);
+    c.end = e.how;
+    c.lastNs = std::max(c.lastNs, toNanoseconds(e.ts));
+}
+
+}  // namespace sockscope::ui

@@ -1,0 +1,87 @@
+#include "inspector/payload_reader.h"
+
+#include <sockscope/core/mask.h>
+
+#include <algorithm>
+
+namespace sockscope::ui {
+
+std::vector<std::uint8_t> PayloadReader::streamBytes(std::uint32_t conn, dissector::Direction dir,
+                                                     std::uint64_t from,
+                                                     std::uint64_t count) const {
+    std::vector<std::uint8_t> out;
+    const std::span<const SegmentRecord> runs = index_.segments(conn, dir);
+    // The run holding `from`: the last one starting at or before it.
+    auto it = std::upper_bound(
+        runs.begin(), runs.end(), from,
+        [](std::uint64_t offset, const SegmentRecord& s) { return offset < s.streamOffset; });
+    if (it == runs.begin())
+        return out;
+    --it;
+    std::uint64_t at = from;
+    for (; it != runs.end() && out.size() < count; ++it) {
+        const SegmentRecord& s = *it;
+        if (s.streamOffset > at || at >= s.streamOffset + s.length)
+            break;  // a gap in the stream
+        if (s.packet == 0 || s.packet > index_.packetCount())
+            break;
+        const PacketRecord& p = index_.packet(s.packet);
+        const auto data =
+            dissector::packetDataOffset(file_, format_, p.recordEnd, p.capturedLength);
+        if (!data)
+            break;  // not a file (standard input, live) or not this capture
+        const std::uint64_t skip = at - s.streamOffset;
+        const std::uint64_t n = std::min<std::uint64_t>(s.length - skip, count - out.size());
+        const std::uint64_t begin = *data + s.packetOffset + skip;
+        if (s.packetOffset + skip + n > p.capturedLength || begin + n > file_.size())
+            break;
+        out.insert(out.end(), file_.begin() + std::ptrdiff_t(begin),
+                   file_.begin() + std::ptrdiff_t(begin + n));
+        at += n;
+    }
+    return out;
+}
+
+FrameBytes PayloadReader::frame(RowId row, std::size_t limit) const {
+    FrameBytes out;
+    if (row >= index_.frameCount())
+        return out;
+    const FrameRecord& f = index_.frame(row);
+    const std::uint64_t shown = std::min<std::uint64_t>(f.payloadLength, limit);
+    out.raw = streamBytes(f.conn, f.direction(), f.streamOffset, f.headerLength + shown);
+    if (out.raw.size() > f.headerLength) {
+        out.payload.assign(out.raw.begin() + f.headerLength, out.raw.end());
+        if (f.flags & frame_flag::Masked)
+            applyMask(out.payload, f.maskKey);
+    }
+    out.complete = out.raw.size() == f.headerLength + f.payloadLength;
+    return out;
+}
+
+MessageBytes PayloadReader::message(RowId row, std::size_t limit) const {
+    MessageBytes out;
+    if (row >= index_.messageCount())
+        return out;
+    const MessageRecord& m = index_.message(row);
+    if (m.flags & message_flag::Compressed) {
+        if (m.spillOffset == kNoRow || m.spillOffset + m.length > spill_.size())
+            return out;  // the decompressed bytes were not kept
+        const std::uint64_t n = std::min<std::uint64_t>(m.length, limit);
+        out.payload.assign(spill_.begin() + std::ptrdiff_t(m.spillOffset),
+                           spill_.begin() + std::ptrdiff_t(m.spillOffset + n));
+        out.complete = n == m.length;
+        return out;
+    }
+    bool whole = true;
+    for (RowId frame : index_.framesOf(row)) {
+        if (out.payload.size() >= limit)
+            break;
+        const FrameBytes f = this->frame(frame, limit - out.payload.size());
+        out.payload.insert(out.payload.end(), f.payload.begin(), f.payload.end());
+        whole = whole && f.complete;
+    }
+    out.complete = whole && out.payload.size() == m.length;
+    return out;
+}
+
+}  // namespace sockscope::ui
