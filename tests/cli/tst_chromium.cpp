@@ -1,13 +1,15 @@
 // A real browser as the client: headless Chromium loads a local page that talks
 // to `sockscope-cli serve --echo` (with and without permessage-deflate), checks
 // every echo and reports "RESULT ok ..." or "RESULT fail: why" as a final text
-// message, which the test reads from serve's -v output. Skipped when
-// /usr/bin/chromium is not installed. Loopback only, bounded waits.
+// message, which the test reads from serve's -v output (chromium_page.h opens
+// the page; tests/dissector/tst_chromium_capture.cpp dissects a capture of the
+// same session). Skipped when /usr/bin/chromium is not installed. Loopback
+// only, bounded waits.
 
 #include <QFile>
-#include <QTemporaryDir>
 #include <QTest>
 
+#include "chromium_page.h"
 #include "cli_process.h"
 
 using namespace sockscope::test;
@@ -15,17 +17,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-const QString kChromium = u"/usr/bin/chromium"_s;
 constexpr int kResultTimeoutMs = 90000;
-
-// The page (tests/cli/chromium_echo.html) with the server's port filled in.
-QByteArray testPage(quint16 port) {
-    QFile file(QStringLiteral(SOCKSCOPE_SOURCE_DIR "/tests/cli/chromium_echo.html"));
-    if (!file.open(QIODevice::ReadOnly)) {
-        return {};
-    }
-    return file.readAll().replace("@PORT@", QByteArray::number(port));
-}
 
 }  // namespace
 
@@ -34,7 +26,7 @@ class Chromium : public QObject {
 
 private slots:
     void initTestCase() {
-        if (!QFile::exists(kChromium)) {
+        if (!QFile::exists(chromiumPath())) {
             QSKIP("chromium is not installed (/usr/bin/chromium; Debian package chromium)");
         }
         QVERIFY2(QFile::exists(cliPath()), qPrintable(cliPath()));
@@ -51,28 +43,11 @@ private slots:
                                    : QStringList{u"--echo"_s, u"-v"_s});
         QVERIFY2(serve.port() != 0, serve.err().constData());
 
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        QFile page(dir.filePath(u"echo.html"_s));
-        QVERIFY(page.open(QIODevice::WriteOnly));
-        const QByteArray html = testPage(serve.port());
-        QVERIFY(!html.isEmpty());
-        page.write(html);
-        page.close();
-
-        QProcess chromium;
-        ProcessGuard guard(chromium);
-        chromium.setProcessChannelMode(QProcess::MergedChannels);
-        chromium.start(kChromium,
-                       {u"--headless"_s, u"--no-sandbox"_s, u"--disable-gpu"_s, u"--disable-quic"_s,
-                        u"--no-first-run"_s, u"--disable-background-networking"_s,
-                        u"--disable-component-update"_s, u"--disable-sync"_s,
-                        u"--user-data-dir="_s + dir.filePath(u"profile"_s),
-                        QUrl::fromLocalFile(page.fileName()).toString()});
-        QVERIFY(chromium.waitForStarted(10000));
+        ChromiumEchoPage chromium(serve.port());
+        QVERIFY2(chromium.error().isEmpty(), qPrintable(chromium.error()));
 
         const bool reported = serve.waitForStderr("\"RESULT ", kResultTimeoutMs);
-        const QByteArray browserLog = chromium.readAll().right(2000);
+        const QByteArray browserLog = chromium.logTail();
         QVERIFY2(reported, QByteArray("no RESULT from the page; serve said:\n" + serve.err() +
                                       "\nchromium said:\n" + browserLog)
                                .constData());

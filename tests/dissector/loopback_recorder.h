@@ -4,11 +4,13 @@
 // BPF "tcp port N"), read on a thread of its own, written with PcapngWriter.
 // Qt-free.
 //
-// Why libpcap and not LiveCapture: a megabyte echoed over loopback arrives as
-// ~32 packets of 64 KiB within microseconds, and LiveCapture keeps libpcap's
-// default 2 MiB kernel buffer (LiveCaptureOptions has no size), which then
-// drops packets while the reading thread waits for a CPU. Here the buffer is
-// 64 MiB.
+// The kernel buffer is 64 MiB, as LiveCaptureOptions::bufferBytes defaults to:
+// a megabyte echoed over loopback arrives as ~32 packets of 64 KiB within
+// microseconds, and libpcap's 2 MiB default drops some of them while the
+// reading thread waits for a CPU. What this adds to LiveCapture for tests: a
+// reading thread of its own (the test's event loop is busy driving the peers),
+// stop() that waits until the traffic went quiet and fails when the kernel
+// dropped anything, and permissionDenied() to tell a skip from a failure.
 
 #include <pcap/pcap.h>
 #include <sockscope/dissector/packet.h>
