@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <optional>
 
+#include <sockscope/dissector/dissector.h>
+#include <sockscope/dissector/live_capture.h>
+
 #include "session/cli_common.h"
 #include "session/console_output.h"
 
@@ -19,6 +22,10 @@ const QString kServe = QStringLiteral("serve");
 const QString kConnect = QStringLiteral("connect");
 const QString kRead = QStringLiteral("read");
 const QString kCapture = QStringLiteral("capture");
+
+// libpcap takes the kernel buffer size as an int (pcap_set_buffer_size), so
+// 2 GiB - 1 byte is the most it can be asked for: 2047 whole MiB.
+constexpr uint kMaxBufferMib = 2047;
 
 // Options every command has.
 struct CommonOptions {
@@ -204,8 +211,14 @@ struct OutputOptions {
         QStringLiteral("Only these events, comma-separated: messages, frames, anomalies,\n"
                        "connections, handshakes, ends."),
         QStringLiteral("kinds"));
+    QCommandLineOption maxAnomalies = QCommandLineOption(
+        QStringLiteral("max-anomalies"),
+        QStringLiteral("Anomalies shown per connection and kind (default %1, 0 = all); one "
+                       "line then says how many more there were.")
+            .arg(dissector::DissectorOptions{}.maxAnomaliesPerKind),
+        QStringLiteral("N"));
 
-    QList<QCommandLineOption> all() const { return {format, wsPort, conn, only}; }
+    QList<QCommandLineOption> all() const { return {format, wsPort, conn, only, maxAnomalies}; }
 };
 
 // Fills `out` from the parsed options; an error message (for usageError) on bad values.
@@ -244,6 +257,15 @@ QString parseOutputOptions(const QCommandLineParser& parser, const OutputOptions
             return command + u": --only: " + QString::fromStdString(error);
         }
         out.filter.kinds = *kinds;
+    }
+    if (parser.isSet(options.maxAnomalies)) {
+        bool ok = false;
+        const qulonglong limit = parser.value(options.maxAnomalies).toULongLong(&ok);
+        if (!ok) {
+            return command + u": --max-anomalies '" + parser.value(options.maxAnomalies) +
+                   u"' is not a count (0 for no limit)";
+        }
+        out.maxAnomaliesPerKind = limit;
     }
     return {};
 }
@@ -295,8 +317,14 @@ CliRequest parseCapture(const QStringList& arguments, const CommonOptions& commo
     const QCommandLineOption list(
         QStringList{QStringLiteral("D"), QStringLiteral("list-interfaces")},
         QStringLiteral("List the interfaces and exit."));
+    const QCommandLineOption bufferSize(
+        QStringLiteral("buffer-size"),
+        QStringLiteral("Kernel capture buffer in MiB, 1 to %1 (default %2).")
+            .arg(kMaxBufferMib)
+            .arg(dissector::LiveCaptureOptions{}.bufferBytes >> 20),
+        QStringLiteral("MiB"));
     parser.addOptions(
-        {common.help, common.version, common.verbose, interface, filter, write, list});
+        {common.help, common.version, common.verbose, interface, filter, write, list, bufferSize});
     parser.addOptions(output.all());
     parser.addPositionalArgument(kCapture, QStringLiteral("Capture live traffic."));
     if (auto early = parseCommand(parser, arguments, common, kCapture, false)) {
@@ -312,6 +340,16 @@ CliRequest parseCapture(const QStringList& arguments, const CommonOptions& commo
     options.interface = parser.value(interface).toStdString();
     options.filter = parser.value(filter).toStdString();
     options.writePath = parser.value(write).toStdString();
+    if (parser.isSet(bufferSize)) {
+        bool ok = false;
+        const uint mib = parser.value(bufferSize).toUInt(&ok);
+        if (!ok || mib == 0 || mib > kMaxBufferMib) {
+            return usageError(u"capture: --buffer-size '" + parser.value(bufferSize) +
+                              u"' is not a size in MiB from 1 to " +
+                              QString::number(kMaxBufferMib));
+        }
+        options.bufferMib = static_cast<int>(mib);
+    }
     const QString error = parseOutputOptions(parser, output, kCapture, options.output);
     if (!error.isEmpty()) {
         return usageError(error);
@@ -330,8 +368,10 @@ QString mainHelp() {
         "  connect URL [--echo] [--header 'K: V']... [--subprotocol P]... [--deflate] [-v]\n"
         "      Connect to a WebSocket server; stdin lines are sent as text messages.\n"
         "  read FILE|- [--format text|jsonl] [--ws-port N]... [--conn N] [--only KINDS]\n"
+        "       [--max-anomalies N]\n"
         "      Dissect a pcap/pcapng capture: every handshake, frame, message, anomaly.\n"
-        "  capture -i IFACE [-f BPF] [-w out.pcapng] [--format text|jsonl] [--ws-port N]...\n"
+        "  capture -i IFACE [-f BPF] [-w out.pcapng] [--buffer-size MIB] [--format text|jsonl]\n"
+        "          [--ws-port N]...\n"
         "      Capture live and dissect as packets arrive; capture -D lists interfaces.\n"
         "\n"
         "Options:\n"

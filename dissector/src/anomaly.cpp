@@ -18,8 +18,10 @@ const CaptureAnomalyInfo& captureAnomalyInfo(CaptureAnomaly kind) {
         CaptureAnomalyInfo{"desync-resynchronized", "RFC 6455 §5.2"},
         CaptureAnomalyInfo{"handshake-not-seen", "RFC 6455 §4"},
         CaptureAnomalyInfo{"compression-unknown", "RFC 7692 §7.2.2"},
+        CaptureAnomalyInfo{"anomalies-suppressed", ""},
     };
-    static_assert(kInfo.size() == static_cast<std::size_t>(CaptureAnomaly::CompressionUnknown) + 1);
+    static_assert(kInfo.size() ==
+                  static_cast<std::size_t>(CaptureAnomaly::AnomaliesSuppressed) + 1);
     return kInfo[static_cast<std::size_t>(kind)];
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "anomaly_limiter.h"
 #include "connection.h"
 
 namespace sockscope::dissector {
@@ -19,6 +20,8 @@ FlowKey keyOf(const TcpSegment& s) {
 }  // namespace
 
 struct Dissector::State {
+    // In front of the user's sink: every event goes through it (shared.sink).
+    detail::AnomalyLimiter limiter;
     detail::DissectorShared shared;
     PacketDecoder decoder;
     std::map<FlowKey, std::unique_ptr<detail::Connection>> flows;
@@ -68,9 +71,10 @@ struct Dissector::State {
         }
     }
 
-    State(DissectorOptions options, DissectionSink& sink) : decoder(options.ip) {
+    State(DissectorOptions options, DissectionSink& sink)
+        : limiter(sink, options.maxAnomaliesPerKind), decoder(options.ip) {
         shared.options = std::move(options);
-        shared.sink = &sink;
+        shared.sink = &limiter;
     }
 
     void anomaly(CaptureAnomaly kind, std::string detail, const StreamOrigin& origin) {
@@ -130,6 +134,9 @@ void Dissector::packet(const RawPacket& packet) {
     const PacketDecode decoded = state_->decoder.decode(packet);
     StreamOrigin origin{packet.number, decoded.segment.payloadOffset, packet.ts};
     state_->last = origin;
+    // Not about this packet (it only moved capture time on): no "packet N:" prefix.
+    for (const std::string& expired : decoded.expiredFragments)
+        state_->anomaly(CaptureAnomaly::IpFragment, expired, origin);
     if (decoded.status == DecodeStatus::Malformed ||
         (decoded.anomaly && decoded.status != DecodeStatus::Tcp)) {
         if (decoded.anomaly)
@@ -159,6 +166,8 @@ void Dissector::packet(const RawPacket& packet) {
 void Dissector::finish() {
     for (auto& [key, connection] : state_->flows)
         connection->finish(state_->last);
+    // After the connections' ends: what is left is outside any connection.
+    state_->limiter.finish();
 }
 
 }  // namespace sockscope::dissector

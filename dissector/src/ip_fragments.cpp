@@ -29,6 +29,23 @@ std::string hex(std::uint32_t value) {
     return "0x" + out;
 }
 
+// Whether `now` is `seconds` or more after `first`. Capture time can go
+// backwards (merged captures, clock steps): a `now` before `first` has not
+// waited at all, so no difference is ever taken the wrong way round.
+bool waitedAtLeast(Timestamp first, Timestamp now, std::uint32_t seconds) {
+    constexpr std::uint32_t kMaxNanoseconds = 999999999;
+    const std::uint32_t firstNs = std::min(first.nanoseconds, kMaxNanoseconds);
+    const std::uint32_t nowNs = std::min(now.nanoseconds, kMaxNanoseconds);
+    if (now.seconds < first.seconds || (now.seconds == first.seconds && nowNs < firstNs))
+        return false;
+    // now >= first: the difference fits an unsigned 64-bit count of seconds
+    // (two's-complement wraparound makes it exact), one less on a borrow.
+    std::uint64_t whole = std::uint64_t(now.seconds) - std::uint64_t(first.seconds);
+    if (nowNs < firstNs)
+        --whole;
+    return whole >= seconds;
+}
+
 }  // namespace
 
 std::string describeDatagram(const FragmentKey& key) {
@@ -39,7 +56,31 @@ std::string describeDatagram(const FragmentKey& key) {
 void FragmentTable::drop(Table::iterator it) {
     heldBytes_ -= it->second.data.size();
     byAge_.erase(it->second.age);
+    byTime_.erase(it->second.started);
     datagrams_.erase(it);
+}
+
+std::vector<std::string> FragmentTable::expire(Timestamp now) {
+    now_ = now;
+    std::vector<std::string> expired;
+    const std::uint32_t timeout = limits_.fragmentTimeoutSeconds;
+    while (timeout != 0 && !byTime_.empty()) {
+        const auto& [started, key] = *byTime_.begin();
+        if (!waitedAtLeast({started.first, started.second}, now, timeout))
+            break;
+        const auto it = datagrams_.find(key);
+        const Datagram& d = it->second;
+        std::uint64_t received = 0;
+        for (const auto& [from, to] : d.have)
+            received += to - from;
+        expired.push_back(describeDatagram(key) + ": timed out after " + std::to_string(timeout) +
+                          " s with " + std::to_string(received) +
+                          (d.totalKnown ? " of " + std::to_string(d.total) + " bytes received"
+                                        : " bytes received (last fragment not seen)") +
+                          "; datagram dropped");
+        drop(it);
+    }
+    return expired;
 }
 
 std::size_t FragmentTable::makeRoom(std::size_t grow, bool adding, const FragmentKey& keep) {
@@ -122,6 +163,7 @@ FragmentResult FragmentTable::add(const FragmentKey& key, std::uint32_t offset, 
         it = datagrams_.emplace(key, Datagram{}).first;
         it->second.age = nextAge_++;
         byAge_.emplace(it->second.age, key);
+        it->second.started = byTime_.emplace(TimeKey{now_.seconds, now_.nanoseconds}, key);
     }
     Datagram& d = it->second;
     if (grow) {
@@ -154,6 +196,7 @@ FragmentResult FragmentTable::add(const FragmentKey& key, std::uint32_t offset, 
     d.data.clear();
     heldBytes_ -= size + grow;
     byAge_.erase(d.age);
+    byTime_.erase(d.started);
     datagrams_.erase(it);
     result.kind = FragmentResult::Kind::Complete;
     result.datagram = completed_;

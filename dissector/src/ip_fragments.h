@@ -3,7 +3,8 @@
 // keyed by (version, source, destination, identification, protocol); its bytes
 // are held until every hole between 0 and the last fragment's end is filled.
 // When a limit is hit the oldest incomplete datagrams are dropped (and
-// reported), so memory never grows past the limits.
+// reported), so memory never grows past the limits; so is a datagram still
+// incomplete after the limits' timeout in capture time.
 
 #include <array>
 #include <compare>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sockscope/dissector/packet.h"
 #include "sockscope/dissector/packet_decoder.h"
 
 namespace sockscope::dissector {
@@ -42,6 +44,13 @@ class FragmentTable {
 public:
     explicit FragmentTable(PacketDecoderLimits limits) : limits_(limits) {}
 
+    // Capture time moves on to `now` (the packet being decoded; called for
+    // every packet, fragment or not, before add()): drops each datagram whose
+    // first fragment came the timeout or more before `now` and returns a
+    // detail per datagram dropped. Datagrams that later add()s start are
+    // stamped with `now`.
+    std::vector<std::string> expire(Timestamp now);
+
     // One fragment: `offset` bytes into the fragmentable part, `last` when it
     // has no more-fragments flag.
     FragmentResult add(const FragmentKey& key, std::uint32_t offset, bool last,
@@ -51,12 +60,19 @@ public:
     std::size_t datagramCount() const { return datagrams_.size(); }
 
 private:
+    // Capture time as (seconds, nanoseconds), to order datagrams for expiry.
+    using TimeKey = std::pair<std::int64_t, std::uint32_t>;
+    // By first-fragment time, which is not arrival order when capture time
+    // goes backwards: expire() only ever looks at the earliest.
+    using ByTime = std::multimap<TimeKey, FragmentKey>;
+
     struct Datagram {
         std::vector<std::uint8_t> data;               // sized to the furthest byte seen
         std::map<std::uint32_t, std::uint32_t> have;  // received ranges: start -> end, merged
         std::uint32_t total = 0;                      // known once the last fragment arrived
         bool totalKnown = false;
-        std::uint64_t age = 0;  // arrival order of the first fragment, for eviction
+        std::uint64_t age = 0;     // arrival order of the first fragment, for eviction
+        ByTime::iterator started;  // its entry in byTime_: the first fragment's capture time
     };
     using Table = std::map<FragmentKey, Datagram>;
 
@@ -68,6 +84,8 @@ private:
     PacketDecoderLimits limits_;
     Table datagrams_;
     std::map<std::uint64_t, FragmentKey> byAge_;
+    ByTime byTime_;
+    Timestamp now_;  // of the packet being decoded (expire())
     std::size_t heldBytes_ = 0;
     std::uint64_t nextAge_ = 0;
     std::vector<std::uint8_t> completed_;

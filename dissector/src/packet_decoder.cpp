@@ -108,6 +108,15 @@ PacketDecoder::PacketDecoder(PacketDecoderLimits limits)
 PacketDecoder::~PacketDecoder() = default;
 
 PacketDecode PacketDecoder::decode(const RawPacket& packet) {
+    // Every packet moves capture time on, fragment or not: a datagram whose
+    // last fragment never comes times out while other traffic goes by.
+    std::vector<std::string> expired = fragments_->expire(packet.ts);
+    PacketDecode d = decodeLayers(packet);
+    d.expiredFragments = std::move(expired);
+    return d;
+}
+
+PacketDecode PacketDecoder::decodeLayers(const RawPacket& packet) {
     const bool cut = packet.originalLength > packet.data.size();
     Network net;
     if (auto done = linkLayer(packet, cut, net))

@@ -4,7 +4,7 @@
 #include <array>
 #include <charconv>
 
-namespace sockscope::dissector::detail {
+namespace sockscope::dissector {
 namespace {
 
 constexpr std::string_view kHexDigits = "0123456789abcdef";
@@ -21,6 +21,8 @@ constexpr bool isPlainJsonByte(std::uint8_t c) {
 }
 
 }  // namespace
+
+namespace detail {
 
 void appendUnsigned(std::string& out, std::uint64_t value, int minDigits) {
     // std::to_chars (two digits per step) into a local buffer, then one append.
@@ -163,6 +165,10 @@ void appendSeconds(std::string& out, std::int64_t nanoseconds) {
     appendUnsigned(out, magnitude % 1000000000u / 1000, 6);
 }
 
+}  // namespace detail
+
+using detail::validUtf8SequenceLength;
+
 void appendHex(std::string& out, std::span<const std::uint8_t> bytes, std::size_t maxBytes) {
     const std::size_t shown = std::min(bytes.size(), maxBytes);
     for (std::size_t i = 0; i < shown; ++i) {
@@ -221,4 +227,4 @@ void appendTextPreview(std::string& out, std::span<const std::uint8_t> bytes,
     }
 }
 
-}  // namespace sockscope::dissector::detail
+}  // namespace sockscope::dissector

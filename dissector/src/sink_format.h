@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "sockscope/dissector/packet.h"
+#include "sockscope/dissector/preview.h"
 
 namespace sockscope::dissector::detail {
 
@@ -28,13 +29,10 @@ void appendSeconds(std::string& out, Timestamp ts);
 // The same for a signed nanosecond difference ("0.000123", "-1.500000").
 void appendSeconds(std::string& out, std::int64_t nanoseconds);
 
-// Lowercase hex of at most `maxBytes` bytes, "…" appended when cut.
-void appendHex(std::string& out, std::span<const std::uint8_t> bytes, std::size_t maxBytes);
-
-// Quoted one-line preview: control characters, quote and backslash escaped
-// (\n, \x01), invalid UTF-8 bytes as \xNN, cut after `maxBytes` bytes at a
-// character boundary with "…" appended.
-void appendTextPreview(std::string& out, std::span<const std::uint8_t> bytes, std::size_t maxBytes);
+// Hex and quoted text previews: public (sockscope/dissector/preview.h), as
+// the console's -v output uses the same rule.
+using dissector::appendHex;
+using dissector::appendTextPreview;
 
 // Length of the valid UTF-8 sequence starting at bytes[0], or 0 when the
 // byte does not start one (bytes[0] >= 0x80 expected).

@@ -6,6 +6,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,13 +37,8 @@ Bytes closePayload(std::uint16_t code, const std::string& reason) {
     return out;
 }
 
-// One WebSocket connection on 127.0.0.1: upgrade, a text message each way,
-// the close handshake and FINs; frames 1 ms apart from 1700000000 s.
-std::vector<Bytes> conversation(std::uint16_t clientPort, const std::string& message) {
-    TcpPacketSpec spec;
-    spec.srcPort = clientPort;
-    spec.dstPort = 8765;
-    TcpConversation c(spec, 1000, 5000);
+// The TCP handshake and the WebSocket upgrade of `c` (5 packets).
+std::vector<Bytes> upgrade(TcpConversation& c) {
     const std::string key = "dGhlIHNhbXBsZSBub25jZQ==";
     const std::string request =
         "GET /chat HTTP/1.1\r\nHost: 127.0.0.1:8765\r\nUpgrade: websocket\r\n"
@@ -55,6 +51,21 @@ std::vector<Bytes> conversation(std::uint16_t clientPort, const std::string& mes
     std::vector<Bytes> frames = c.handshake();
     frames.push_back(c.clientSends(textBytes(request)));
     frames.push_back(c.serverSends(textBytes(response)));
+    return frames;
+}
+
+TcpConversation connectionFrom(std::uint16_t clientPort) {
+    TcpPacketSpec spec;
+    spec.srcPort = clientPort;
+    spec.dstPort = 8765;
+    return TcpConversation(spec, 1000, 5000);
+}
+
+// One WebSocket connection on 127.0.0.1: upgrade, a text message each way,
+// the close handshake and FINs; frames 1 ms apart from 1700000000 s.
+std::vector<Bytes> conversation(std::uint16_t clientPort, const std::string& message) {
+    TcpConversation c = connectionFrom(clientPort);
+    std::vector<Bytes> frames = upgrade(c);
     frames.push_back(c.clientSends(encode({.payload = textBytes(message), .masked = true})));
     frames.push_back(c.serverSends(encode({.payload = textBytes(message)})));
     frames.push_back(
@@ -62,6 +73,30 @@ std::vector<Bytes> conversation(std::uint16_t clientPort, const std::string& mes
     frames.push_back(c.serverSends(encode({.opcode = 8, .payload = closePayload(1000, "")})));
     frames.push_back(c.serverFin());
     frames.push_back(c.clientFin());
+    return frames;
+}
+
+// An upgraded connection whose client sends `unmasked` unmasked text frames,
+// ten to a segment (an unmasked-client-frame anomaly each), then three
+// masked frames with the reserved opcode 3 (a reserved-opcode anomaly each),
+// and FINs. The flood's last segment is packet 5 + ceil(unmasked / 10).
+std::vector<Bytes> anomalyFlood(int unmasked) {
+    TcpConversation c = connectionFrom(53422);
+    std::vector<Bytes> frames = upgrade(c);
+    for (int sent = 0; sent < unmasked; sent += 10) {
+        Bytes segment;
+        for (int i = sent; i < std::min(unmasked, sent + 10); ++i) {
+            const Bytes frame = encode({.payload = textBytes("x")});
+            segment.insert(segment.end(), frame.begin(), frame.end());
+        }
+        frames.push_back(c.clientSends(segment));
+    }
+    for (int i = 0; i < 3; ++i) {
+        frames.push_back(
+            c.clientSends(encode({.opcode = 3, .payload = textBytes("r"), .masked = true})));
+    }
+    frames.push_back(c.clientFin());
+    frames.push_back(c.serverFin());
     return frames;
 }
 
@@ -228,6 +263,19 @@ private slots:
         QTest::newRow("capture with a bad format")
             << QStringList{u"capture"_s, u"-i"_s, u"lo"_s, u"--format"_s, u"csv"_s}
             << u"capture: --format 'csv' is not text or jsonl"_s;
+        QTest::newRow("negative max-anomalies")
+            << QStringList{u"read"_s, u"x"_s, u"--max-anomalies"_s, u"-1"_s}
+            << u"read: --max-anomalies '-1' is not a count (0 for no limit)"_s;
+        QTest::newRow("capture with a bad max-anomalies")
+            << QStringList{u"capture"_s, u"-i"_s, u"lo"_s, u"--max-anomalies"_s, u"many"_s}
+            << u"capture: --max-anomalies 'many' is not a count (0 for no limit)"_s;
+        // libpcap takes the buffer size as an int: 2047 MiB is the most.
+        for (const QString& size : {u"0"_s, u"2048"_s, u"-5"_s, u"1.5"_s, u"64M"_s}) {
+            QTest::addRow("capture --buffer-size %s", qPrintable(size))
+                << QStringList{u"capture"_s, u"-i"_s, u"lo"_s, u"--buffer-size"_s, size}
+                << u"capture: --buffer-size '"_s + size +
+                       u"' is not a size in MiB from 1 to 2047"_s;
+        }
     }
     void badUsageIsExitTwo() {
         QFETCH(QStringList, arguments);
@@ -324,6 +372,55 @@ private slots:
                  }));
     }
 
+    // --max-anomalies: 500 unmasked client frames on one connection give the
+    // first N anomaly lines of that kind and one anomalies-suppressed line
+    // with the count, just before the connection's end; the three
+    // reserved-opcode anomalies are a kind of their own and all shown.
+    void readCoalescesAnomalyFloods_data() {
+        QTest::addColumn<QStringList>("flag");
+        QTest::addColumn<int>("shown");
+        QTest::newRow("default limit 100") << QStringList{} << 100;
+        QTest::newRow("--max-anomalies 10") << QStringList{u"--max-anomalies"_s, u"10"_s} << 10;
+        QTest::newRow("--max-anomalies 0: no limit")
+            << QStringList{u"--max-anomalies"_s, u"0"_s} << 500;
+    }
+    void readCoalescesAnomalyFloods() {
+        QFETCH(QStringList, flag);
+        QFETCH(int, shown);
+        PcapBuilder capture;
+        capture.addAll(anomalyFlood(500));
+        const QString file = path(u"flood.pcap"_s);
+        QVERIFY(capture.save(file.toStdString()));
+
+        const Run run = runCli(QStringList{u"read"_s, file, u"--format"_s, u"jsonl"_s, u"--only"_s,
+                                           u"anomalies,ends"_s} +
+                               flag);
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(run.err, QByteArray());
+        const QStringList all = lines(run.out);
+        QMap<QString, int> kinds;
+        for (const QString& line : all) {
+            const QJsonObject o = QJsonDocument::fromJson(line.toUtf8()).object();
+            kinds[o.value(u"kind"_s).toString(o.value(u"event"_s).toString())] += 1;
+        }
+        QCOMPARE(kinds.value(u"unmasked-client-frame"_s), shown);
+        QCOMPARE(kinds.value(u"reserved-opcode"_s), 3);
+        QCOMPARE(all.last(), uR"({"event":"end","conn":1,"ts":1700000000.059000,"how":"fin"})"_s);
+        if (shown == 500) {
+            QCOMPARE(kinds.size(), 3);  // the two kinds and the end: nothing suppressed
+            return;
+        }
+        QCOMPARE(kinds.size(), 4);
+        // Packet 55 is the flood's last segment, at 54 ms.
+        // (Not a raw string: the detail's "kind)" would end it.)
+        const QString summary =
+            u"{\"event\":\"anomaly\",\"conn\":1,\"dir\":\"client\",\"ts\":1700000000.054000,"
+            u"\"packet\":55,\"kind\":\"anomalies-suppressed\",\"detail\":\"%1 more "
+            u"unmasked-client-frame anomalies on this connection were not reported (limit %2 per "
+            u"kind)\",\"rfc\":\"\"}"_s;
+        QCOMPARE(all.at(all.size() - 2), summary.arg(500 - shown).arg(shown));
+    }
+
     void listInterfacesShowsLoopback() {
         const Run run = runCli({u"capture"_s, u"-D"_s});
         QCOMPARE(run.exitCode, 0);
@@ -399,8 +496,10 @@ private slots:
         ServeProcess server({u"--echo"_s});
         QVERIFY2(server.port() != 0, server.err().constData());
         const QString file = path(u"live.pcapng"_s);
+        // --buffer-size: a small kernel buffer is plenty for two short messages.
         CliProcess capture({u"capture"_s, u"-i"_s, u"lo"_s, u"-f"_s,
-                            u"tcp port "_s + QString::number(server.port()), u"-w"_s, file});
+                            u"tcp port "_s + QString::number(server.port()), u"-w"_s, file,
+                            u"--buffer-size"_s, u"8"_s});
         QVERIFY2(capture.waitForStderr("capturing on lo", kTimeoutMs), capture.err().constData());
 
         CliProcess client({u"connect"_s, server.url() + u"chat"_s});

@@ -388,6 +388,42 @@ private slots:
         QCOMPARE(toHex(r.messages[0].payload), std::string("f248cdc9c90700"));
     }
 
+    // A fragmented datagram whose rest never comes: when a packet 30 s later
+    // moves capture time on, an ip-fragment anomaly outside any connection
+    // says it timed out (PacketDecoderLimits::fragmentTimeoutSeconds).
+    void reportsAnIpDatagramThatTimedOut() {
+        TcpPacketSpec spec;
+        spec.srcIp = "10.0.0.1";
+        spec.dstIp = "10.0.0.2";
+        spec.payload = bytesOf("0123456789abcdefghijklmnopqrstuvwxyzABCD");
+        const auto fragments = ipFragments(spec, 24);
+        DissectionRecorder r;
+        Dissector dissector({}, r);
+        const std::vector<std::pair<Bytes, std::int64_t>> packets = {
+            {ethernetFrame(fragments[0]), 0},
+            {ethernetFrame(fragments[1]), 29},
+            {ethernetFrame(ipTcp(spec)), 30}};
+        std::uint64_t number = 0;
+        for (const auto& [frame, second] : packets) {
+            RawPacket p;
+            p.number = ++number;
+            p.ts = {1700000000 + second, 0};
+            p.linkType = 1;
+            p.data = frame;
+            p.capturedLength = p.originalLength = std::uint32_t(frame.size());
+            dissector.packet(p);
+        }
+        dissector.finish();
+        QCOMPARE(r.anomalyKinds(), std::vector<std::string>{"ip-fragment"});
+        const AnomalyEvent& a = r.anomalies[0];
+        QCOMPARE(a.conn, 0u);
+        QCOMPARE(a.packet, std::uint64_t(3));
+        QCOMPARE(a.detail, std::string("IPv4 datagram 10.0.0.1 -> 10.0.0.2 id 0x1234: timed out "
+                                       "after 30 s with 48 bytes received (last fragment not "
+                                       "seen); datagram dropped"));
+        QCOMPARE(a.rfc, std::string("RFC 791 §3.2"));
+    }
+
     void notesProtocolViolationsAndGoesOn() {
         Conversation c;
         c.handshakeTcp();

@@ -8,6 +8,7 @@
 #include <QTest>
 
 #include <cstring>
+#include <limits>
 
 #include "pcap_builder.h"
 
@@ -198,6 +199,13 @@ TcpPacketSpec fragmentSpec(bool v6 = false) {
 }
 
 const char* kDatagram = "IPv4 datagram 10.0.0.1 -> 10.0.0.2 id 0x1234";
+
+// Decodes raw IP `ip` captured at `ts`.
+PacketDecode decode(PacketDecoder& decoder, const Bytes& ip, Timestamp ts) {
+    RawPacket p = rawPacket(linktype::Raw, ip);
+    p.ts = ts;
+    return decoder.decode(p);
+}
 
 }  // namespace
 
@@ -635,6 +643,87 @@ private slots:
         QCOMPARE(decoder.decode(rawPacket(linktype::Raw, last[1])).status,
                  DecodeStatus::FragmentHeld);
         QCOMPARE(decoder.decode(rawPacket(linktype::Raw, last[2])).status, DecodeStatus::Tcp);
+    }
+
+    // A datagram still incomplete 30 s (the default: Linux's ipfrag_time)
+    // after its first fragment is dropped as soon as any packet shows that
+    // much capture time has passed; a fragment that comes later starts a new
+    // datagram and can no longer complete the old one.
+    void expiresAnIncompleteDatagramByCaptureTime() {
+        PacketDecoder decoder;
+        const auto f = ipFragments(fragmentSpec(), 24);  // [0,24) [24,48) [48,60)
+        QVERIFY(decode(decoder, f[0], {1700000000, 500000000}).expiredFragments.empty());
+        QVERIFY(decode(decoder, f[1], {1700000010, 0}).expiredFragments.empty());
+        // Any packet moves the time on: here a whole TCP segment, decoded as usual.
+        const PacketDecode later = decode(decoder, ipTcp(v4Spec()), {1700000030, 500000000});
+        QCOMPARE(later.status, DecodeStatus::Tcp);
+        QVERIFY(!later.anomaly);
+        QCOMPARE(later.expiredFragments,
+                 std::vector<std::string>{std::string(kDatagram) +
+                                          ": timed out after 30 s with 48 bytes received (last "
+                                          "fragment not seen); datagram dropped"});
+        const PacketDecode tooLate = decode(decoder, f[2], {1700000031, 0});
+        QCOMPARE(tooLate.status, DecodeStatus::FragmentHeld);
+        QVERIFY(tooLate.expiredFragments.empty());
+    }
+
+    void keepsADatagramJustUnderTheTimeout() {
+        PacketDecoder decoder;
+        const auto f = ipFragments(fragmentSpec(), 24);
+        QCOMPARE(decode(decoder, f[0], {1700000000, 500000000}).status, DecodeStatus::FragmentHeld);
+        QCOMPARE(decode(decoder, f[1], {1700000030, 499999999}).status, DecodeStatus::FragmentHeld);
+        const PacketDecode last = decode(decoder, f[2], {1700000030, 499999999});
+        QCOMPARE(last.status, DecodeStatus::Tcp);
+        QVERIFY(last.expiredFragments.empty());
+    }
+
+    void expiresAfterAConfiguredTimeoutOrNever() {
+        const auto f = ipFragments(fragmentSpec(), 24);
+        PacketDecoderLimits limits;
+        limits.fragmentTimeoutSeconds = 5;
+        PacketDecoder fiveSeconds(limits);
+        decode(fiveSeconds, f[2], {100, 0});  // the last fragment: the total is known
+        const PacketDecode d = decode(fiveSeconds, f[0], {105, 0});
+        QCOMPARE(d.expiredFragments,
+                 std::vector<std::string>{std::string(kDatagram) +
+                                          ": timed out after 5 s with 12 of 60 bytes received; "
+                                          "datagram dropped"});
+        QCOMPARE(d.status, DecodeStatus::FragmentHeld);  // f[0] starts a new datagram
+
+        limits.fragmentTimeoutSeconds = 0;
+        PacketDecoder never(limits);
+        decode(never, f[0], {100, 0});
+        QVERIFY(decode(never, f[1], {100 + 86400 * 365, 0}).expiredFragments.empty());
+        QCOMPARE(decode(never, f[2], {100 + 86400 * 365, 0}).status, DecodeStatus::Tcp);
+    }
+
+    // Capture time goes backwards in real captures (merged files, clock
+    // steps): a packet "before" a datagram's first fragment has waited for
+    // nothing, no age ever wraps around, and datagrams expire in order of
+    // their first fragment's time, not of their arrival.
+    void toleratesCaptureTimeGoingBackwards() {
+        PacketDecoder decoder;
+        const TcpPacketSpec s = fragmentSpec();
+        const auto a = ipFragments(s, 24, 1), b = ipFragments(s, 24, 2);
+        decode(decoder, a[0], {1000, 0});
+        QVERIFY(decode(decoder, b[0], {0, 0}).expiredFragments.empty());  // 1000 s back
+        QVERIFY(decode(decoder, b[1], {29, 999999999}).expiredFragments.empty());
+        const PacketDecode d = decode(decoder, a[1], {30, 0});  // b waited 30 s, a nothing
+        QCOMPARE(d.expiredFragments.size(), std::size_t(1));
+        QVERIFY2(d.expiredFragments[0].starts_with("IPv4 datagram 10.0.0.1 -> 10.0.0.2 id 0x2:"),
+                 d.expiredFragments[0].c_str());
+        QCOMPARE(decode(decoder, a[2], {1020, 0}).status, DecodeStatus::Tcp);  // a: 20 s
+
+        // The extremes of a 64-bit seconds field, both ways round.
+        constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+        constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+        PacketDecoder extremes;
+        decode(extremes, a[0], {kMax, 999999999});
+        QVERIFY(decode(extremes, b[0], {kMin, 0}).expiredFragments.empty());
+        const PacketDecode wrapped = decode(extremes, b[1], {kMax, 999999999});
+        QCOMPARE(wrapped.expiredFragments.size(), std::size_t(1));  // b, from kMin
+        QCOMPARE(decode(extremes, a[1], {kMax, 999999999}).status, DecodeStatus::FragmentHeld);
+        QCOMPARE(decode(extremes, a[2], {kMax, 999999999}).status, DecodeStatus::Tcp);
     }
 
     // Random bytes on every link type never crash, hang or read out of bounds

@@ -94,6 +94,11 @@ private slots:
             << QByteArray("a\xC3\xA9z") << 2 << QByteArray("\"a\"\xE2\x80\xA6");
         QTest::newRow("multibyte kept whole")
             << QByteArray("\xE2\x9C\x93!") << 80 << QByteArray("\"\xE2\x9C\x93!\"");
+        QTest::newRow("DEL escaped") << QByteArray("a\x7F") << 80 << QByteArray("\"a\\x7f\"");
+        // The dissector's rule (read's text output): bytes that are not valid
+        // UTF-8 are escaped too, so a line stays printable UTF-8.
+        QTest::newRow("invalid UTF-8 escaped") << QByteArray("a\xFF\xC3(\xED\xA0\x80") << 80
+                                               << QByteArray("\"a\\xff\\xc3(\\xed\\xa0\\x80\"");
     }
     void textPreview() {
         QFETCH(QByteArray, text);

@@ -112,6 +112,9 @@ int runCapture(const CaptureOptions& options) {
     dissector::LiveCaptureOptions liveOptions;
     liveOptions.interface = options.interface;
     liveOptions.filter = options.filter;
+    if (options.bufferMib) {
+        liveOptions.bufferBytes = *options.bufferMib << 20;
+    }
     const std::unique_ptr<dissector::LiveCapture> capture =
         dissector::LiveCapture::open(liveOptions, error);
     if (!capture) {

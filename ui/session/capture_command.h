@@ -8,6 +8,7 @@
 // Plain C++ without an event loop: the loop waits on libpcap and a self-pipe
 // that the signal handler writes to, so a signal ends it at once.
 
+#include <optional>
 #include <string>
 
 #include "session/dissection_output.h"
@@ -15,10 +16,11 @@
 namespace sockscope::session {
 
 struct CaptureOptions {
-    bool listInterfaces = false;  // -D
-    std::string interface;        // -i
-    std::string filter;           // -f (BPF)
-    std::string writePath;        // -w; empty: not saved; "-": stdout (then no events printed)
+    bool listInterfaces = false;   // -D
+    std::string interface;         // -i
+    std::string filter;            // -f (BPF)
+    std::string writePath;         // -w; empty: not saved; "-": stdout (then no events printed)
+    std::optional<int> bufferMib;  // --buffer-size; unset: LiveCaptureOptions' default
     DissectionOutputOptions output;
 };
 

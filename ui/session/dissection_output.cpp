@@ -44,6 +44,9 @@ std::unique_ptr<dissector::Dissector> makeDissector(const DissectionOutputOption
                                                     dissector::DissectionSink& sink) {
     dissector::DissectorOptions dissectorOptions;
     dissectorOptions.wsPorts = options.wsPorts;
+    if (options.maxAnomaliesPerKind) {
+        dissectorOptions.maxAnomaliesPerKind = *options.maxAnomaliesPerKind;
+    }
     return std::make_unique<dissector::Dissector>(dissectorOptions, sink);
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <set>
 
 namespace sockscope::dissector {
@@ -26,6 +27,8 @@ struct DissectionOutputOptions {
     OutputFormat format = OutputFormat::Text;
     dissector::SinkFilter filter;     // --only, --conn
     std::set<std::uint16_t> wsPorts;  // --ws-port
+    // --max-anomalies (0: no limit); unset: DissectorOptions' default.
+    std::optional<std::uint64_t> maxAnomaliesPerKind;
 };
 
 // The sink for `format` writing to `out`. Live output flushes every line.
@@ -45,7 +48,8 @@ private:
     std::unique_ptr<dissector::JsonlSink> jsonl_;
 };
 
-// A dissector with the command line's options (--ws-port) writing to `sink`.
+// A dissector with the command line's options (--ws-port, --max-anomalies)
+// writing to `sink`.
 std::unique_ptr<dissector::Dissector> makeDissector(const DissectionOutputOptions& options,
                                                     dissector::DissectionSink& sink);
 

@@ -1,48 +1,14 @@
 #include "session/frame_format.h"
 
-#include <algorithm>
-#include <array>
-#include <cstdio>
-
 #include "sockscope/core/close_code.h"
 #include "sockscope/core/opcode.h"
+#include "sockscope/dissector/preview.h"
 
 namespace sockscope::session {
 namespace {
 
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026, marks a cut preview
-
-constexpr bool isUtf8Continuation(unsigned char c) {
-    return (c & 0xC0) == 0x80;
-}
-
-void appendEscaped(std::string& out, unsigned char c) {
-    switch (c) {
-        case '\n':
-            out += "\\n";
-            return;
-        case '\r':
-            out += "\\r";
-            return;
-        case '\t':
-            out += "\\t";
-            return;
-        case '"':
-            out += "\\\"";
-            return;
-        case '\\':
-            out += "\\\\";
-            return;
-        default:
-            break;
-    }
-    if (c < 0x20 || c == 0x7F) {
-        std::array<char, 5> buf{};
-        std::snprintf(buf.data(), buf.size(), "\\x%02x", c);
-        out += buf.data();
-        return;
-    }
-    out += static_cast<char>(c);
+std::span<const std::uint8_t> bytesOf(std::string_view text) {
+    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 }  // namespace
@@ -73,17 +39,8 @@ std::string formatFrameLine(Direction direction, const FrameHeader& header) {
 }
 
 std::string formatHex(std::span<const std::uint8_t> bytes, std::size_t maxBytes) {
-    static constexpr std::string_view kDigits = "0123456789abcdef";
-    const std::size_t shown = std::min(bytes.size(), maxBytes);
     std::string out;
-    out.reserve(shown * 2 + kEllipsis.size());
-    for (std::size_t i = 0; i < shown; ++i) {
-        out += kDigits[bytes[i] >> 4];
-        out += kDigits[bytes[i] & 0x0F];
-    }
-    if (shown < bytes.size()) {
-        out += kEllipsis;
-    }
+    dissector::appendHex(out, bytes, maxBytes);
     return out;
 }
 
@@ -98,20 +55,8 @@ std::string formatBinaryPreview(std::span<const std::uint8_t> payload, std::size
 }
 
 std::string formatTextPreview(std::string_view text, std::size_t maxBytes) {
-    std::size_t cut = std::min(text.size(), maxBytes);
-    // Never split a UTF-8 sequence: back up to the start of the character.
-    while (cut > 0 && cut < text.size() &&
-           isUtf8Continuation(static_cast<unsigned char>(text[cut]))) {
-        --cut;
-    }
-    std::string out = "\"";
-    for (std::size_t i = 0; i < cut; ++i) {
-        appendEscaped(out, static_cast<unsigned char>(text[i]));
-    }
-    out += '"';
-    if (cut < text.size()) {
-        out += kEllipsis;
-    }
+    std::string out;
+    dissector::appendTextPreview(out, bytesOf(text), maxBytes);
     return out;
 }
 

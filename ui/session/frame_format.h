@@ -1,7 +1,8 @@
 #pragma once
 // One-line text for frames, messages, closes and violations: the CLI's -v
-// output and its error lines. Deliberately Qt-free (standard library and core
-// only) so the dissector's text sink can move it down and share it later.
+// output and its error lines. Qt-free; hex and text previews are the
+// dissector's (sockscope/dissector/preview.h), so a payload reads the same
+// here and in `read`'s text output.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,8 +32,9 @@ std::string formatHex(std::span<const std::uint8_t> bytes, std::size_t maxBytes)
 // "<binary 5 bytes: 0102030405>", "<binary 4096 bytes: 00010203…>".
 std::string formatBinaryPreview(std::span<const std::uint8_t> payload, std::size_t maxBytes = 32);
 
-// Quoted, with control characters escaped and cut after `maxBytes` bytes at a
-// UTF-8 character boundary ("…" appended), for one-line logs.
+// Quoted, with control characters and bytes that are not valid UTF-8
+// escaped, cut after `maxBytes` bytes at a UTF-8 character boundary ("…"
+// appended), for one-line logs.
 std::string formatTextPreview(std::string_view text, std::size_t maxBytes = 80);
 
 // "in  message text 9 bytes frames=1 compressed=0 \"RESULT ok\"".

@@ -21,6 +21,9 @@ enum class CaptureAnomaly : std::uint8_t {
     DesyncResynchronized,       // after a gap, dissection resumed at a verified frame boundary
     HandshakeNotSeen,           // WebSocket detected without a handshake (confidence in detail)
     CompressionUnknown,         // RSV1 frames without a seen handshake: not decompressed
+    // More anomalies of one kind on one connection than
+    // DissectorOptions::maxAnomaliesPerKind: how many were only counted.
+    AnomaliesSuppressed,
 };
 
 struct CaptureAnomalyInfo {

@@ -26,6 +26,10 @@ struct DissectorOptions {
     std::size_t maxBufferedBytes = 512u << 20;  // out-of-order bytes, all flows together
     TcpReassemblerLimits tcp;
     PacketDecoderLimits ip;
+    // Anomalies reported per connection and kind (0 = unlimited); later ones
+    // are counted and summed up in one "anomalies-suppressed" anomaly when
+    // the connection ends, so a garbage stream cannot print millions of lines.
+    std::uint64_t maxAnomaliesPerKind = 100;
 };
 
 class Dissector {

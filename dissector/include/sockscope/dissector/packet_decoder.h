@@ -48,11 +48,22 @@ struct PacketDecode {
     TcpSegment segment;
     std::optional<CaptureAnomaly> anomaly;  // also set with Tcp (e.g. SnaplenTruncated)
     std::string detail;
+    // Incomplete IP datagrams that timed out by this packet's time (see
+    // PacketDecoderLimits::fragmentTimeoutSeconds), one ip-fragment detail
+    // each; whatever the status, they come before this packet's own anomaly.
+    std::vector<std::string> expiredFragments;
 };
 
 struct PacketDecoderLimits {
     std::size_t maxFragmentBytes = 64u << 20;  // all datagrams being reassembled
     std::size_t maxFragmentDatagrams = 1024;
+    // Capture time after its first fragment at which an incomplete datagram
+    // is dropped (0: never). 30 s is Linux's IPv4 reassembly timeout
+    // (net.ipv4.ipfrag_time): the receiver has discarded the fragments by
+    // then, so a datagram completed later is one it never delivered, and
+    // holding it would show data the endpoint never saw. (Linux waits 60 s
+    // for IPv6, net.ipv6.ip6frag_time, as RFC 8200 §4.5 says.)
+    std::uint32_t fragmentTimeoutSeconds = 30;
 };
 
 class PacketDecoder {
@@ -62,6 +73,8 @@ public:
     PacketDecode decode(const RawPacket& packet);
 
 private:
+    PacketDecode decodeLayers(const RawPacket& packet);
+
     struct Fragments;
     PacketDecoderLimits limits_;
     std::unique_ptr<Fragments> fragments_;
