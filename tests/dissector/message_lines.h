@@ -135,4 +135,13 @@ for kind in sys.argv[2].split(","):
     return payloads;
 }
 
+// Every anomaly as "kind: detail", one per line, for failure messages.
+inline QString anomalyList(const DissectionRecorder& events) {
+    QStringList lines;
+    for (const auto& a : events.anomalies) {
+        lines << QString::fromStdString(a.kind + ": " + a.detail);
+    }
+    return lines.join(u'\n');
+}
+
 }  // namespace sockscope::test

@@ -71,14 +71,6 @@ QString headerValue(const std::vector<std::pair<std::string, std::string>>& head
     return {};
 }
 
-QString anomalyList(const DissectionRecorder& events) {
-    QStringList lines;
-    for (const auto& a : events.anomalies) {
-        lines << QString::fromStdString(a.kind + ": " + a.detail);
-    }
-    return lines.join(u'\n');
-}
-
 }  // namespace
 
 class ChromiumCapture : public QObject {

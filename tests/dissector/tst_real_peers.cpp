@@ -133,14 +133,6 @@ QString compareWithTshark(const MessageEvent& m, const TsharkMessage& t, Agreeme
                              : u"payload "_s + messageLine(fromServer, t.opcode, t.payload);
 }
 
-QString anomalyList(const DissectionRecorder& events) {
-    QStringList lines;
-    for (const auto& a : events.anomalies) {
-        lines << QString::fromStdString(a.kind + ": " + a.detail);
-    }
-    return lines.join(u'\n');
-}
-
 }  // namespace
 
 class TestRealPeers : public QObject {
