@@ -69,6 +69,29 @@ std::size_t validUtf8SequenceLength(std::span<const std::uint8_t> bytes) {
     return length;
 }
 
+// The escapes JSON strings and text previews share: quote, backslash, \n \r \t.
+static bool appendShortEscape(std::string& out, std::uint8_t c) {
+    switch (c) {
+        case '"':
+            out += "\\\"";
+            return true;
+        case '\\':
+            out += "\\\\";
+            return true;
+        case '\n':
+            out += "\\n";
+            return true;
+        case '\r':
+            out += "\\r";
+            return true;
+        case '\t':
+            out += "\\t";
+            return true;
+        default:
+            return false;
+    }
+}
+
 bool appendJsonString(std::string& out, std::string_view text) {
     const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     bool valid = true;
@@ -98,32 +121,19 @@ bool appendJsonString(std::string& out, std::string_view text) {
             }
             continue;
         }
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            default:
-                out += "\\u00";
-                appendHexByte(out, c);
-                break;
+        if (!appendShortEscape(out, c)) {
+            switch (c) {
+                case '\b':
+                    out += "\\b";
+                    break;
+                case '\f':
+                    out += "\\f";
+                    break;
+                default:
+                    out += "\\u00";
+                    appendHexByte(out, c);
+                    break;
+            }
         }
         ++i;
     }
@@ -167,6 +177,7 @@ void appendSeconds(std::string& out, std::int64_t nanoseconds) {
 
 }  // namespace detail
 
+using detail::appendShortEscape;
 using detail::validUtf8SequenceLength;
 
 void appendHex(std::string& out, std::span<const std::uint8_t> bytes, std::size_t maxBytes) {
@@ -194,30 +205,13 @@ void appendTextPreview(std::string& out, std::span<const std::uint8_t> bytes,
             i += length;
             continue;
         }
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c >= 0x7F) {
-                    out += "\\x";
-                    appendHexByte(out, c);
-                } else {
-                    out += static_cast<char>(c);
-                }
-                break;
+        if (!appendShortEscape(out, c)) {
+            if (c < 0x20 || c >= 0x7F) {
+                out += "\\x";
+                appendHexByte(out, c);
+            } else {
+                out += static_cast<char>(c);
+            }
         }
         ++i;
     }

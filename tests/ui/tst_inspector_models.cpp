@@ -109,6 +109,9 @@ private slots:
         QVERIFY(document.open(garbage.fileName()));
         QVERIFY(finished.wait(10000));
         QVERIFY(finished.at(0).at(0).toString().contains(QStringLiteral("not a pcap")));
+        // One document, one capture: its index never mixes two files.
+        QVERIFY(!document.open(path_));
+        QVERIFY(document.error().contains(QStringLiteral("already holds")));
     }
 };
 

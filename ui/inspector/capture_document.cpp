@@ -15,8 +15,9 @@ CaptureDocument::CaptureDocument(QObject* parent) : QObject(parent) {
 CaptureDocument::~CaptureDocument() = default;
 
 bool CaptureDocument::open(const QString& path, dissector::DissectorOptions options) {
-    if (loader_.running()) {
-        error_ = tr("a capture is still loading");
+    // The index only grows: one document holds one capture (a view opens another in a new one).
+    if (started_) {
+        error_ = tr("this document already holds %1").arg(path_);
         return false;
     }
     path_ = path;
@@ -40,6 +41,7 @@ bool CaptureDocument::open(const QString& path, dissector::DissectorOptions opti
         error_ = tr("a capture is still loading");
         return false;
     }
+    started_ = true;
     spill_.setFileName(loader_.spillPath());
     return true;
 }

@@ -23,7 +23,8 @@ public:
     explicit CaptureDocument(QObject* parent = nullptr);
     ~CaptureDocument() override;
 
-    // Starts loading; false when the file cannot be opened for mapping (error() says why).
+    // Starts loading; false when the file cannot be opened for mapping, or this
+    // document already holds a capture (error() says why).
     bool open(const QString& path, dissector::DissectorOptions options = {});
     void cancel() { loader_.cancel(); }
     bool loading() const { return loader_.running(); }
@@ -48,6 +49,7 @@ private:
 
     QString path_;
     QString error_;
+    bool started_ = false;
     CaptureIndex index_;
     CaptureLoader loader_;
     QFile file_;
