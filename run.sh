@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds in build/, then starts the main job. Until
-# the desktop inspector lands this is an echo server on loopback that any
-# WebSocket client (a browser, python3-websockets, `sockscope-cli connect`)
-# can talk to; pass other sockscope-cli arguments to run something else.
+# Installs what is missing, builds in build/, then opens the inspector on the
+# bundled sample capture (resources/sample.pcapng). Pass a capture file to
+# open that instead, or `--cli ARGS...` to run sockscope-cli.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/setup.sh
-cli=build/bin/sockscope-cli
-if (($# == 0)); then
-    cat <<'MSG'
-
-Sockscope echo server on ws://127.0.0.1:9001/ (permessage-deflate on, every
-frame printed with -v). Try, in another terminal:
-    build/bin/sockscope-cli connect ws://127.0.0.1:9001/
-and type lines; each comes back as a text message. Ctrl-C stops the server.
-
-MSG
-    exec "$cli" serve --port 9001 --echo --deflate -v
+if [ "${1:-}" = "--cli" ]; then
+    shift
+    exec build/bin/sockscope-cli "$@"
 fi
-exec "$cli" "$@"
+capture=${1:-resources/sample.pcapng}
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    cat >&2 <<'MSG'
+No display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window
+cannot open here. On a machine without a desktop, try the CLI instead:
+    ./run.sh --cli read resources/sample.pcapng
+or run the window on a virtual display:
+    xvfb-run -s '-screen 0 1600x1000x24' build/bin/sockscope resources/sample.pcapng
+MSG
+    exit 1
+fi
+exec build/bin/sockscope "$capture"

@@ -8,8 +8,12 @@ packages=(
     cmake ninja-build g++ pkg-config
     zlib1g-dev libssl-dev libpcap-dev libboost-dev
     qt6-base-dev qt6-websockets-dev
+    qt6-qpa-plugins fonts-dejavu-core
     python3 python3-websockets
 )
+# qt6-qpa-plugins holds the X11/Wayland platform plugins the GUI needs on a
+# desktop (a Recommends that --no-install-recommends would skip), and the
+# font keeps text readable where no desktop fonts are installed.
 # The test suite also talks to a real browser (headless Chromium), makes
 # TLS certificates with the openssl command and cross-checks the dissector
 # against Debian's tshark.

@@ -150,6 +150,34 @@ std::unique_ptr<LiveCapture> LiveCapture::open(const LiveCaptureOptions& options
     return std::unique_ptr<LiveCapture>(new LiveCapture(std::move(state), options.interface));
 }
 
+bool validateCaptureFilter(const std::string& filter, int linkType, std::string& error) {
+    if (filter.empty()) {
+        return true;
+    }
+    pcap_t* dead = pcap_open_dead(linkType, 262144);
+    if (dead == nullptr) {
+        error = "cannot check capture filter '" + filter + "': unknown link type " +
+                std::to_string(linkType);
+        return false;
+    }
+    bpf_program program{};
+    const bool ok = pcap_compile(dead, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) == 0;
+    if (ok) {
+        pcap_freecode(&program);
+    } else {
+        std::string detail = pcap_geterr(dead);
+        // One line, whatever the parser said.
+        for (char& c : detail) {
+            if (c == '\n' || c == '\r') {
+                c = ' ';
+            }
+        }
+        error = "bad capture filter '" + filter + "': " + detail;
+    }
+    pcap_close(dead);
+    return ok;
+}
+
 int LiveCapture::poll(int timeoutMs, const PacketCallback& onPacket, int wakeFd, int maxPackets) {
     pcap_t* p = state_->handle;
     std::array<pollfd, 2> fds{};

@@ -97,6 +97,98 @@ private slots:
         QCOMPARE(cell(messages, 4, MessageTableModel::Masked), QStringLiteral("✓"));
     }
 
+    // A payload search's matches filter only the records searched so far;
+    // extending the search appends rows instead of resetting the model.
+    void searchMatchesShowOnlySearchedRecords() {
+        CaptureDocument document;
+        MessageTableModel messages(document);
+        QSignalSpy finished(&document, &CaptureDocument::finished);
+        QVERIFY(document.open(path_));
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(messages.rowCount(), 6);
+
+        RowFilter search;
+        search.matches = std::make_shared<const std::vector<RowId>>(std::vector<RowId>{0, 1, 3, 5});
+        search.searchedUpTo = 3;
+        messages.setFilter(search);
+        QCOMPARE(messages.rowCount(), 2);  // 3 and 5 are past what was searched
+        QCOMPARE(messages.rowId(0), RowId(0));
+        QCOMPARE(messages.rowId(1), RowId(1));
+        QCOMPARE(messages.rowOf(3), -1);
+
+        QSignalSpy inserted(&messages, &QAbstractItemModel::rowsInserted);
+        QSignalSpy reset(&messages, &QAbstractItemModel::modelReset);
+        messages.extendMatches(search.matches, 6);
+        QCOMPARE(reset.count(), 0);
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(inserted.at(0).at(1).toInt(), 2);
+        QCOMPARE(inserted.at(0).at(2).toInt(), 3);
+        QCOMPARE(messages.rowCount(), 4);
+        QCOMPARE(messages.rowOf(5), 3);
+        QCOMPARE(messages.filter().searchedUpTo, RowId(6));
+
+        // With the other filters: the client's matches.
+        RowFilter client = messages.filter();
+        client.direction = dissector::Direction::Client;
+        messages.setFilter(client);
+        QCOMPARE(messages.rowCount(), 2);
+        QCOMPARE(messages.rowId(1), RowId(3));
+
+        // Ids past the index are never rows.
+        RowFilter odd;
+        odd.matches = std::make_shared<const std::vector<RowId>>(std::vector<RowId>{2, 100});
+        odd.searchedUpTo = kNoRow;
+        messages.setFilter(odd);
+        QCOMPARE(messages.rowCount(), 1);
+        QCOMPARE(messages.rowId(0), RowId(2));
+
+        // Matches are ids of one mode: in the other nothing shows until it is searched.
+        messages.setMode(MessageTableModel::Mode::Frames);
+        QCOMPARE(messages.rowCount(), 0);
+        QVERIFY(messages.filter().matches);
+        QVERIFY(messages.filter().matches->empty());
+        QCOMPARE(messages.filter().searchedUpTo, RowId(0));
+        messages.extendMatches(std::make_shared<const std::vector<RowId>>(std::vector<RowId>{4}),
+                               7);
+        QCOMPARE(messages.rowCount(), 1);
+        QCOMPARE(cell(messages, 0, MessageTableModel::Opcode), QStringLiteral("continuation"));
+        messages.setFilter({});
+        QCOMPARE(messages.rowCount(), 7);
+    }
+
+    void connectionAndOpcodeSetsOfAnySize() {
+        CaptureDocument document;
+        MessageTableModel messages(document);
+        QSignalSpy finished(&document, &CaptureDocument::finished);
+        QVERIFY(document.open(path_));
+        QVERIFY(finished.wait(10000));
+        RowFilter f;
+        f.connections = {1};
+        messages.setFilter(f);
+        QCOMPARE(messages.rowCount(), 6);
+        f.connections = {2};
+        messages.setFilter(f);
+        QCOMPARE(messages.rowCount(), 0);
+        f.connections = {1, 5000000};  // an id too large for the filter's table
+        messages.setFilter(f);
+        QCOMPARE(messages.rowCount(), 6);
+        f.connections = {4000000000u};
+        messages.setFilter(f);
+        QCOMPARE(messages.rowCount(), 0);
+        f.connections.clear();
+        f.opcodes = {1, 200};  // no opcode is 200
+        messages.setFilter(f);
+        QCOMPARE(messages.rowCount(), 2);
+        f.opcodes = {200};
+        messages.setFilter(f);
+        QCOMPARE(messages.rowCount(), 0);
+        f.opcodes = {8};
+        f.direction = dissector::Direction::Server;
+        messages.setFilter(f);
+        QCOMPARE(messages.rowCount(), 1);
+        QCOMPARE(messages.rowId(0), RowId(5));
+    }
+
     void reportsAnUnreadableFile() {
         CaptureDocument document;
         QVERIFY(!document.open(dir_.filePath(QStringLiteral("missing.pcap"))));

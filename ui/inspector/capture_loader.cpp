@@ -4,23 +4,12 @@
 #include <QMetaObject>
 
 #include <unistd.h>
-#include <chrono>
 #include <cstdio>
 
+#include "inspector/batch_pacer.h"
 #include "inspector/indexing_sink.h"
 
 namespace sockscope::ui {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Batches go out at least this often while reading (and the first one sooner),
-// or when this many records wait.
-constexpr auto kBatchInterval = std::chrono::milliseconds(100);
-constexpr auto kFirstBatch = std::chrono::milliseconds(20);
-constexpr std::size_t kBatchRecords = 200000;
-
-}  // namespace
 
 CaptureLoader::CaptureLoader(QObject* parent) : QObject(parent) {
     qRegisterMetaType<std::shared_ptr<CaptureBatch>>();
@@ -33,25 +22,42 @@ CaptureLoader::~CaptureLoader() {
         thread_.join();
 }
 
-bool CaptureLoader::start(const QString& path, dissector::DissectorOptions options) {
+bool CaptureLoader::prepare() {
     if (running_)
         return false;
     if (thread_.joinable())
         thread_.join();
     cancel_ = false;
-    running_ = true;
+    dropped_ = 0;
+    return true;
+}
+
+// The loader thread writes through its own stream; the QTemporaryFile keeps
+// the name (and removes the file with the loader).
+std::FILE* CaptureLoader::openSpill() {
     spill_ = std::make_unique<QTemporaryFile>();
-    const int spillFd = spill_->open() ? ::dup(static_cast<int>(spill_->handle())) : -1;
+    const int fd = spill_->open() ? ::dup(static_cast<int>(spill_->handle())) : -1;
+    std::FILE* stream = fd >= 0 ? ::fdopen(fd, "wb") : nullptr;
+    if (fd >= 0 && !stream)
+        ::close(fd);
+    return stream;
+}
+
+bool CaptureLoader::start(const QString& path, dissector::DissectorOptions options) {
+    if (!prepare())
+        return false;
+    live_ = false;
+    running_ = true;
+    std::FILE* spill = openSpill();
     thread_ = std::thread(&CaptureLoader::run, this, QFile::encodeName(path).toStdString(),
-                          std::move(options), QFileInfo(path).size(), spillFd);
+                          std::move(options), QFileInfo(path).size(), spill);
     return true;
 }
 
 // On the loader thread: signals are emitted from here and arrive queued in
 // the receivers' (GUI) thread.
 void CaptureLoader::run(std::string path, dissector::DissectorOptions options, qint64 total,
-                        int spillFd) {
-    std::FILE* spill = spillFd >= 0 ? ::fdopen(spillFd, "wb") : nullptr;
+                        std::FILE* spill) {
     std::string error;
     dissector::CaptureFormat format = dissector::CaptureFormat::Pcap;
     auto reader = dissector::CaptureReader::open(path, error, {.recordEnds = true});
@@ -59,20 +65,11 @@ void CaptureLoader::run(std::string path, dissector::DissectorOptions options, q
         format = reader->format();
         IndexingSink sink(spill);
         dissector::Dissector dissector(std::move(options), sink);
-        const auto start = Clock::now();
-        auto lastBatch = start;
-        bool first = true;
         std::uint64_t position = 0;
-        auto handOver = [&] {
-            if (spill)
-                std::fflush(spill);  // the GUI maps what the batch points at
-            auto batch = std::make_shared<CaptureBatch>(sink.takeBatch());
-            emit batchReady(batch);
+        BatchPacer pacer(sink, spill, [&](std::shared_ptr<CaptureBatch> batch) {
+            emit batchReady(std::move(batch));
             emit progress(qint64(position), total);
-            lastBatch = Clock::now();
-            first = false;
-        };
-        std::uint64_t packets = 0;
+        });
         while (!cancel_) {
             const auto packet = reader->next();
             if (!packet)
@@ -80,13 +77,8 @@ void CaptureLoader::run(std::string path, dissector::DissectorOptions options, q
             position = packet->recordEnd;
             sink.packet(*packet);
             dissector.packet(*packet);
-            // The clock is read every 256 packets: cheap enough at millions of packets.
-            if ((++packets & 255) == 0 || sink.pending() >= kBatchRecords) {
-                const auto now = Clock::now();
-                if (sink.pending() >= kBatchRecords || now - lastBatch >= kBatchInterval ||
-                    (first && now - start >= kFirstBatch))
-                    handOver();
-            }
+            if (pacer.dueAfterPacket())
+                pacer.handOver();
         }
         if (cancel_) {
             error = "cancelled";
@@ -95,7 +87,7 @@ void CaptureLoader::run(std::string path, dissector::DissectorOptions options, q
             error = reader->error();  // a truncated last record: what came before stays
         }
         position = std::uint64_t(total);
-        handOver();
+        pacer.handOver();
         if (sink.spillFailed() && error.empty())
             error = "could not write decompressed payloads to a temporary file";
     }

@@ -1,22 +1,30 @@
 #pragma once
-// Reads a capture file on a thread of its own: CaptureReader (with record
-// ends) -> Dissector -> IndexingSink, handing CaptureBatches to the GUI
-// thread as it goes (the first after a few milliseconds, so rows appear
-// while a large file is still being read), with progress and Cancel.
+// Reads a capture on a thread of its own and hands CaptureBatches to the GUI
+// thread as it goes (BatchPacer: the first after a few milliseconds, so rows
+// appear while a large file is still being read), with progress and Cancel.
+//   File: CaptureReader (with record ends) -> IndexingSink + Dissector.
+//   Live: LiveCapture -> a temporary pcapng file (so payloads can be read
+//         back like a file's) -> IndexingSink + Dissector, until stopped.
 // Decompressed payloads go to a temporary spill file next to the index.
 
 #include <sockscope/dissector/capture_reader.h>
 #include <sockscope/dissector/dissector.h>
+#include <sockscope/dissector/live_capture.h>
 
 #include <QObject>
 #include <QString>
 #include <QTemporaryFile>
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <thread>
 
 #include "inspector/capture_batch.h"
+
+namespace sockscope::dissector {
+class PcapngWriter;
+}
 
 namespace sockscope::ui {
 
@@ -29,24 +37,48 @@ public:
 
     // Starts reading `path`; false (and finished() is not emitted) when a load is running.
     bool start(const QString& path, dissector::DissectorOptions options = {});
+    // Opens the capture here, so a missing permission, interface or bad filter
+    // comes back at once in `error` (finished() is then not emitted), and
+    // starts capturing until cancel(). The packets go to livePath().
+    bool startLive(const dissector::LiveCaptureOptions& capture,
+                   dissector::DissectorOptions options, QString& error);
+    // Stops a file load (finished() says "cancelled") or a live capture (a normal end).
     void cancel() { cancel_ = true; }
     bool running() const { return running_; }
+    bool live() const { return live_; }
     // The file decompressed payloads are appended to (MessageRecord::spillOffset).
     QString spillPath() const { return spill_ ? spill_->fileName() : QString(); }
+    // The temporary pcapng a live capture writes; every packet of a batch is in it
+    // (flushed) before the batch is emitted. Empty for files.
+    QString livePath() const { return capture_ ? capture_->fileName() : QString(); }
+    // Bytes of livePath() before the first packet (section and interface blocks).
+    qint64 liveHeaderSize() const { return liveHeaderSize_; }
+    // Packets the kernel dropped so far (its buffer was full); live only.
+    quint64 droppedPackets() const { return dropped_; }
 
 signals:
     void batchReady(std::shared_ptr<sockscope::ui::CaptureBatch> batch);
     void progress(qint64 bytesRead, qint64 bytesTotal);
-    // `error` is empty on success; a cancelled load reports "cancelled".
+    // `error` is empty on success and when a live capture is stopped; a
+    // cancelled file load reports "cancelled".
     void finished(const QString& error, sockscope::dissector::CaptureFormat format);
 
 private:
-    void run(std::string path, dissector::DissectorOptions options, qint64 total, int spillFd);
+    bool prepare();  // joins a previous thread, opens the spill file
+    std::FILE* openSpill();
+    void run(std::string path, dissector::DissectorOptions options, qint64 total, std::FILE* spill);
+    void runLive(std::unique_ptr<dissector::LiveCapture> capture,
+                 std::unique_ptr<dissector::PcapngWriter> writer, std::FILE* out,
+                 dissector::DissectorOptions options, std::FILE* spill);
 
     std::thread thread_;
     std::atomic<bool> cancel_ = false;
     std::atomic<bool> running_ = false;
+    std::atomic<bool> live_ = false;
+    std::atomic<quint64> dropped_ = 0;
+    qint64 liveHeaderSize_ = 0;
     std::unique_ptr<QTemporaryFile> spill_;
+    std::unique_ptr<QTemporaryFile> capture_;
 };
 
 }  // namespace sockscope::ui

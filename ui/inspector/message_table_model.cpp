@@ -15,6 +15,42 @@ namespace sockscope::ui {
 namespace {
 
 constexpr std::size_t kPreviewBytes = 96;
+// Filters name at most this many connection ids in a table; larger ids are looked up in the set.
+constexpr std::uint32_t kConnectionTable = 1u << 20;
+constexpr std::uint8_t kServerFlag = frame_flag::Server;
+static_assert(frame_flag::Server == message_flag::Server, "one direction test for both records");
+
+// The row loop: no allocation but the output's growth, no QString, no tree
+// lookups. With search matches only the matched records are visited.
+template <typename Compiled, typename Get>
+void collectRecords(const Compiled& c, const RowFilter& filter, Get record, std::uint8_t anomaly,
+                    RowId begin, RowId end, std::vector<RowId>& out) {
+    const auto passes = [&](const auto& r) {
+        if (!((c.opcodes >> (r.opcode & 15)) & 1))
+            return false;
+        if ((r.flags & c.serverMask) != c.serverWanted)
+            return false;
+        if (c.anomaliesOnly && !(r.flags & anomaly))
+            return false;
+        if (!c.connections.empty())
+            return r.conn < c.connections.size()
+                       ? c.connections[r.conn] != 0
+                       : c.connectionsPastTable && filter.connections.count(r.conn) != 0;
+        return true;
+    };
+    if (filter.matches) {
+        const std::vector<RowId>& matches = *filter.matches;
+        end = std::min(end, filter.searchedUpTo);
+        for (auto it = std::lower_bound(matches.begin(), matches.end(), begin);
+             it != matches.end() && *it < end; ++it)
+            if (passes(record(*it)))
+                out.push_back(*it);
+        return;
+    }
+    for (RowId id = begin; id < end; ++id)
+        if (passes(record(id)))
+            out.push_back(id);
+}
 
 QString opcodeText(std::uint8_t opcode) {
     return QString::fromLatin1(opcodeName(opcode));
@@ -66,12 +102,35 @@ void MessageTableModel::setMode(Mode mode) {
     if (mode == mode_)
         return;
     mode_ = mode;
+    if (filter_.matches) {
+        filter_.matches = std::make_shared<const std::vector<RowId>>();
+        filter_.searchedUpTo = 0;
+    }
     rebuild();
 }
 
 void MessageTableModel::setFilter(RowFilter filter) {
     filter_ = std::move(filter);
+    compile();
     rebuild();
+}
+
+void MessageTableModel::extendMatches(std::shared_ptr<const std::vector<RowId>> matches,
+                                      RowId searchedUpTo) {
+    if (!filter_.matches || !matches || searchedUpTo < filter_.searchedUpTo) {
+        RowFilter filter = filter_;
+        filter.matches = std::move(matches);
+        filter.searchedUpTo = searchedUpTo;
+        setFilter(std::move(filter));
+        return;
+    }
+    // Every row shown lies below the old searchedUpTo: what the search adds comes after them.
+    const RowId from = filter_.searchedUpTo;
+    filter_.matches = std::move(matches);
+    filter_.searchedUpTo = searchedUpTo;
+    std::vector<RowId> added;
+    collect(from, recordCount(), added);
+    appendRows(added, shown_ + added.size());
 }
 
 void MessageTableModel::setTimeDisplay(TimeDisplay display) {
@@ -80,32 +139,46 @@ void MessageTableModel::setTimeDisplay(TimeDisplay display) {
         emit dataChanged(index(0, Time), index(rowCount() - 1, Time));
 }
 
-bool MessageTableModel::accepts(RowId id) const {
-    const CaptureIndex& index = document_.index();
-    std::uint32_t conn;
-    bool server;
-    std::uint8_t opcode;
-    bool anomaly;
-    if (mode_ == Mode::Messages) {
-        const MessageRecord& m = index.message(id);
-        conn = m.conn;
-        server = m.fromServer();
-        opcode = m.opcode;
-        anomaly = m.flags & message_flag::Invalid;
-    } else {
-        const FrameRecord& f = index.frame(id);
-        conn = f.conn;
-        server = f.fromServer();
-        opcode = f.opcode;
-        anomaly = f.flags & frame_flag::Anomaly;
+void MessageTableModel::compile() {
+    compiled_ = {};
+    if (!filter_.connections.empty()) {
+        // Connection ids are dense from 1: a table by id. Ids past its cap go to the set.
+        const std::uint32_t last = std::min(*filter_.connections.rbegin(), kConnectionTable - 1);
+        compiled_.connections.assign(std::size_t(last) + 1, 0);
+        for (const std::uint32_t conn : filter_.connections) {
+            if (conn <= last)
+                compiled_.connections[conn] = 1;
+            else
+                compiled_.connectionsPastTable = true;
+        }
     }
-    if (!filter_.connections.empty() && !filter_.connections.count(conn))
-        return false;
-    if (filter_.direction && server != (*filter_.direction == dissector::Direction::Server))
-        return false;
-    if (!filter_.opcodes.empty() && !filter_.opcodes.count(opcode))
-        return false;
-    return !filter_.anomaliesOnly || anomaly;
+    if (!filter_.opcodes.empty()) {
+        compiled_.opcodes = 0;
+        for (const std::uint8_t opcode : filter_.opcodes)
+            if (opcode < 16)
+                compiled_.opcodes |= std::uint16_t(1u << opcode);
+    }
+    if (filter_.direction) {
+        compiled_.serverMask = kServerFlag;
+        compiled_.serverWanted =
+            *filter_.direction == dissector::Direction::Server ? kServerFlag : 0;
+    }
+    compiled_.anomaliesOnly = filter_.anomaliesOnly;
+}
+
+void MessageTableModel::collect(RowId begin, RowId end, std::vector<RowId>& out) const {
+    const CaptureIndex& index = document_.index();
+    end = std::min(end, recordCount());
+    if (mode_ == Mode::Messages)
+        collectRecords(
+            compiled_, filter_,
+            [&index](RowId id) -> const MessageRecord& { return index.message(id); },
+            message_flag::Invalid, begin, end, out);
+    else
+        collectRecords(
+            compiled_, filter_,
+            [&index](RowId id) -> const FrameRecord& { return index.frame(id); },
+            frame_flag::Anomaly, begin, end, out);
 }
 
 // Filtering is one pass over fixed-size records: millions per second.
@@ -114,9 +187,7 @@ void MessageTableModel::rebuild() {
     rows_.clear();
     const RowId count = recordCount();
     if (filter_.active()) {
-        for (RowId id = 0; id < count; ++id)
-            if (accepts(id))
-                rows_.push_back(id);
+        collect(0, count, rows_);
         shown_ = rows_.size();
     } else {
         rows_.shrink_to_fit();
@@ -125,16 +196,7 @@ void MessageTableModel::rebuild() {
     endResetModel();
 }
 
-void MessageTableModel::onAppended(RowId framesBefore, RowId messagesBefore) {
-    const RowId before = mode_ == Mode::Messages ? messagesBefore : framesBefore;
-    const RowId count = recordCount();
-    std::vector<RowId> added;
-    if (filter_.active()) {
-        for (RowId id = before; id < count; ++id)
-            if (accepts(id))
-                added.push_back(id);
-    }
-    const RowId newShown = filter_.active() ? shown_ + added.size() : count;
+void MessageTableModel::appendRows(const std::vector<RowId>& added, RowId newShown) {
     const RowId cap = RowId(INT_MAX);  // a view counts rows in int
     const int first = int(std::min(shown_, cap));
     const int last = int(std::min(newShown, cap)) - 1;
@@ -147,6 +209,16 @@ void MessageTableModel::onAppended(RowId framesBefore, RowId messagesBefore) {
         rows_.insert(rows_.end(), added.begin(), added.end());
         shown_ = newShown;
     }
+}
+
+void MessageTableModel::onAppended(RowId framesBefore, RowId messagesBefore) {
+    const RowId before = mode_ == Mode::Messages ? messagesBefore : framesBefore;
+    const RowId count = recordCount();
+    std::vector<RowId> added;
+    if (filter_.active())
+        collect(before, count, added);
+    const int first = int(std::min(shown_, RowId(INT_MAX)));
+    appendRows(added, filter_.active() ? shown_ + added.size() : count);
     // Frames of earlier batches may have joined messages or gained flags.
     if (mode_ == Mode::Frames && first > 0)
         emit dataChanged(index(0, 0), index(first - 1, ColumnCount - 1));

@@ -76,6 +76,14 @@ private:
     std::string error_;
 };
 
+// Whether `filter` compiles as BPF for captures of `linkType` (a DLT_*
+// value), without opening a device: no permission needed, so a dialog can
+// check it as the user types. An empty filter is valid. false and a one-line
+// reason ("bad capture filter 'tcp port': syntax error") otherwise. A host
+// name in the filter is resolved while compiling: callers that must not
+// block run this off their event loop.
+bool validateCaptureFilter(const std::string& filter, int linkType, std::string& error);
+
 // The message for a capture without permission: what failed and how to
 // grant it (`sudo setcap cap_net_raw,cap_net_admin=eip <this binary>` or run
 // as root). Exposed so tests can check the wording.

@@ -1,0 +1,53 @@
+// sockscope: the desktop inspector. Parses the command line and opens the
+// main window (on a capture file when one is given).
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTextStream>
+
+#include <cstdio>
+
+#include "inspector/port_list.h"
+#include "widgets/main_window.h"
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Sockscope"));
+    QApplication::setApplicationName(QStringLiteral("sockscope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Sockscope"));
+    QApplication::setApplicationVersion(QStringLiteral(SOCKSCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Sockscope: a WebSocket inspector for pcap/pcapng captures and live traffic."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("capture"),
+                                 QStringLiteral("A pcap or pcapng file to open."),
+                                 QStringLiteral("[capture]"));
+    const QCommandLineOption wsPort(
+        QStringList{QStringLiteral("ws-port")},
+        QStringLiteral("Decode TCP port N as WebSocket without a handshake (repeatable)."),
+        QStringLiteral("N"));
+    parser.addOption(wsPort);
+    parser.process(app);
+
+    sockscope::ui::MainWindow window;
+    if (parser.isSet(wsPort)) {
+        QString error;
+        const auto ports = sockscope::ui::parsePortList(parser.values(wsPort).join(u','), error);
+        if (!ports) {
+            QTextStream(stderr) << "sockscope: --ws-port: " << error << '\n';
+            return 2;
+        }
+        window.setWsPorts(*ports);
+    }
+    window.show();
+    const QStringList files = parser.positionalArguments();
+    if (files.size() > 1) {
+        QTextStream(stderr) << "sockscope: give at most one capture file\n";
+        return 2;
+    }
+    if (!files.isEmpty())
+        window.openFile(files.first());
+    return app.exec();
+}

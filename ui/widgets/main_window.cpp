@@ -1,0 +1,522 @@
+#include "widgets/main_window.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QKeySequence>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolButton>
+#include <QUrl>
+
+#include "inspector/connection_table_model.h"
+#include "inspector/port_list.h"
+#include "widgets/capture_view.h"
+#include "widgets/live_capture_dialog.h"
+
+namespace sockscope::ui {
+namespace {
+
+constexpr int kMaxRecentFiles = 10;
+
+namespace key {
+const QString Geometry = QStringLiteral("window/geometry");
+const QString WindowState = QStringLiteral("window/state");
+const QString ViewState = QStringLiteral("window/captureView");
+const QString Recent = QStringLiteral("recentFiles");
+const QString WsPorts = QStringLiteral("dissector/wsPorts");
+const QString Theme = QStringLiteral("view/theme");
+const QString Time = QStringLiteral("view/timeDisplay");
+const QString LastDirectory = QStringLiteral("files/lastDirectory");
+const QString LiveInterface = QStringLiteral("capture/interface");
+const QString LiveFilter = QStringLiteral("capture/filter");
+const QString LivePorts = QStringLiteral("capture/wsPorts");
+}  // namespace key
+
+bool isCaptureFile(const QString& path) {
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    return suffix == QLatin1String("pcap") || suffix == QLatin1String("pcapng") ||
+           suffix == QLatin1String("cap");
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setWindowTitle(tr("Sockscope"));
+    setAcceptDrops(true);
+    resize(1440, 900);
+    buildMenus();
+    buildStatusBar();
+    restoreSettings();
+    showWelcome();
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open Capture…"), this, &MainWindow::chooseFile);
+    open->setShortcut(QKeySequence::Open);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    saveAction_ = file->addAction(tr("&Save Capture As…"), this, &MainWindow::saveCaptureAs);
+    saveAction_->setShortcut(QKeySequence::Save);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* capture = menuBar()->addMenu(tr("&Capture"));
+    startAction_ =
+        capture->addAction(tr("&Start Live Capture…"), this, &MainWindow::chooseLiveCapture);
+    startAction_->setShortcut(Qt::Key_F5);
+    stopAction_ = capture->addAction(tr("S&top Capture"), this, &MainWindow::stopCapture);
+    stopAction_->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    findAction_ = view->addAction(tr("&Find in Payloads"), this, [this] {
+        if (view_)
+            view_->focusSearch();
+    });
+    findAction_->setShortcut(QKeySequence::Find);
+    followAction_ = view->addAction(tr("&Follow Newest Rows"), this, [this](bool on) {
+        if (view_)
+            view_->setFollowTail(on);
+    });
+    followAction_->setCheckable(true);
+    followAction_->setChecked(true);
+    followAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    view->addSeparator();
+    QAction* goConnections = view->addAction(tr("Go to &Connections"), this, [this] {
+        if (view_)
+            view_->connectionTable()->setFocus();
+    });
+    goConnections->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    QAction* goMessages = view->addAction(tr("Go to &Messages"), this, [this] {
+        if (view_)
+            view_->messageTable()->setFocus();
+    });
+    goMessages->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    view->addSeparator();
+
+    QMenu* time = view->addMenu(tr("&Time"));
+    timeGroup_ = new QActionGroup(this);
+    const std::pair<QString, TimeDisplay> times[] = {
+        {tr("&Absolute (time of day)"), TimeDisplay::Absolute},
+        {tr("&Relative to the first packet"), TimeDisplay::Relative},
+        {tr("&Delta from the previous row"), TimeDisplay::Delta}};
+    int shortcut = Qt::Key_1;
+    for (const auto& [label, display] : times) {
+        QAction* action = time->addAction(label);
+        action->setCheckable(true);
+        action->setData(int(display));
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key(shortcut++)));
+        timeGroup_->addAction(action);
+    }
+    connect(timeGroup_, &QActionGroup::triggered, this, [this](QAction* action) {
+        timeDisplay_ = TimeDisplay(action->data().toInt());
+        QSettings().setValue(key::Time, int(timeDisplay_));
+        if (view_)
+            view_->setTimeDisplay(timeDisplay_);
+    });
+
+    QMenu* themes = view->addMenu(tr("T&heme"));
+    themeGroup_ = new QActionGroup(this);
+    for (Theme t : {Theme::System, Theme::Light, Theme::Dark}) {
+        const QString label = t == Theme::System  ? tr("Follow the &System")
+                              : t == Theme::Light ? tr("&Light")
+                                                  : tr("&Dark");
+        QAction* action = themes->addAction(label);
+        action->setCheckable(true);
+        action->setData(int(t));
+        themeGroup_->addAction(action);
+    }
+    connect(themeGroup_, &QActionGroup::triggered, this,
+            [this](QAction* action) { setTheme(Theme(action->data().toInt())); });
+
+    QMenu* analyze = menuBar()->addMenu(tr("&Analyze"));
+    analyze->addAction(tr("&Decode Ports as WebSocket…"), this, &MainWindow::chooseWsPorts);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    keys->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("&About Sockscope"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::buildStatusBar() {
+    fileLabel_ = new QLabel(this);
+    countsLabel_ = new QLabel(this);
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1000);
+    progress_->setMaximumWidth(220);
+    progress_->setTextVisible(true);
+    cancelButton_ = new QToolButton(this);
+    cancelButton_->setText(tr("Cancel"));
+    cancelButton_->setToolTip(
+        tr("Stop reading the file (the rows so far stay) or stop the live capture"));
+    connect(cancelButton_, &QToolButton::clicked, this, [this] {
+        if (!view_)
+            return;
+        if (view_->document().live())
+            stopCapture();
+        else
+            view_->document().cancel();
+    });
+    statusBar()->addWidget(fileLabel_);
+    statusBar()->addWidget(countsLabel_, 1);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(cancelButton_);
+    progress_->hide();
+    cancelButton_->hide();
+}
+
+void MainWindow::showWelcome() {
+    QString recent;
+    for (const QString& path : recentFiles())
+        recent +=
+            QStringLiteral("<li><a href=\"%1\">%2</a></li>")
+                .arg(QUrl::fromLocalFile(path).toString().toHtmlEscaped(), path.toHtmlEscaped());
+    auto* welcome = new QLabel(this);
+    welcome->setAlignment(Qt::AlignCenter);
+    welcome->setTextFormat(Qt::RichText);
+    welcome->setText(
+        tr("<h2>Sockscope</h2><p>Open a pcap or pcapng capture (Ctrl+O), drop one here, "
+           "or start a live capture (F5).</p>%1")
+            .arg(recent.isEmpty() ? QString()
+                                  : tr("<p>Recent captures:</p><ul>%1</ul>").arg(recent)));
+    connect(welcome, &QLabel::linkActivated, this,
+            [this](const QString& link) { openFile(QUrl(link).toLocalFile()); });
+    setCentralWidget(welcome);
+    view_ = nullptr;
+}
+
+CaptureView* MainWindow::replaceView() {
+    if (view_)
+        viewState_ = view_->saveState();
+    auto* view = new CaptureView(this);
+    view->restoreState(viewState_);
+    view->setTimeDisplay(timeDisplay_);
+    setCentralWidget(view);  // deletes the previous view and its document
+    view_ = view;
+
+    CaptureDocument& document = view->document();
+    connect(view, &CaptureView::countsChanged, this, &MainWindow::updateCounts);
+    connect(view, &CaptureView::followTailChanged, followAction_, &QAction::setChecked);
+    connect(&document, &CaptureDocument::progress, this, [this](qint64 done, qint64 total) {
+        if (total > 0)
+            progress_->setValue(int(done * 1000 / total));
+    });
+    connect(&document, &CaptureDocument::liveStatus, this, &MainWindow::updateCounts);
+    connect(&document, &CaptureDocument::finished, this, [this](const QString& error) {
+        progress_->hide();
+        cancelButton_->hide();
+        updateActions();
+        updateCounts();
+        if (error == QLatin1String("cancelled"))
+            statusBar()->showMessage(tr("Reading stopped: the rows read so far are shown"), 8000);
+        else if (!error.isEmpty())
+            showError(tr("Problem in the capture"), error);
+    });
+    followAction_->setChecked(view->followTail());
+    return view;
+}
+
+bool MainWindow::openFile(const QString& path) {
+    lastError_.clear();
+    if (!QFileInfo(path).isFile()) {
+        showError(tr("Cannot open capture"), tr("%1: no such file").arg(path));
+        return false;
+    }
+    CaptureView* view = replaceView();
+    dissector::DissectorOptions options;
+    options.wsPorts = wsPorts_;
+    if (!view->document().open(path, options)) {
+        showError(tr("Cannot open capture"), view->document().error());
+        showWelcome();
+        return false;
+    }
+    currentFile_ = QFileInfo(path).absoluteFilePath();
+    addRecentFile(currentFile_);
+    setWindowTitle(tr("%1 — Sockscope").arg(QFileInfo(path).fileName()));
+    fileLabel_->setText(QFileInfo(path).fileName());
+    progress_->setValue(0);
+    progress_->show();
+    cancelButton_->show();
+    updateActions();
+    return true;
+}
+
+bool MainWindow::startLiveCapture(const dissector::LiveCaptureOptions& options,
+                                  const std::set<std::uint16_t>& wsPorts) {
+    lastError_.clear();
+    CaptureView* view = replaceView();
+    dissector::DissectorOptions dissectorOptions;
+    dissectorOptions.wsPorts = wsPorts;
+    if (!view->document().openLive(options, dissectorOptions)) {
+        showError(tr("Cannot start the capture"),
+                  LiveCaptureDialog::permissionHelp(view->document().error()));
+        showWelcome();
+        updateActions();
+        return false;
+    }
+    currentFile_.clear();
+    const QString name = QString::fromStdString(options.interface);
+    setWindowTitle(tr("Live capture on %1 — Sockscope").arg(name));
+    fileLabel_->setText(tr("● live on %1").arg(name));
+    progress_->hide();
+    cancelButton_->setText(tr("Stop"));
+    cancelButton_->show();
+    view->setFollowTail(true);
+    updateActions();
+    return true;
+}
+
+void MainWindow::stopCapture() {
+    if (view_ && view_->document().live()) {
+        view_->document().stop();
+        fileLabel_->setText(fileLabel_->text().replace(QStringLiteral("● live"), tr("stopped")));
+    }
+    cancelButton_->setText(tr("Cancel"));
+    updateActions();
+}
+
+void MainWindow::setWsPorts(const std::set<std::uint16_t>& ports) {
+    wsPorts_ = ports;
+    QSettings().setValue(key::WsPorts, formatPortList(ports));
+    if (!currentFile_.isEmpty())
+        openFile(currentFile_);
+}
+
+void MainWindow::setTheme(Theme theme) {
+    theme_ = theme;
+    applyTheme(theme);
+    QSettings().setValue(key::Theme, themeName(theme));
+    for (QAction* action : themeGroup_->actions())
+        action->setChecked(Theme(action->data().toInt()) == theme);
+}
+
+QStringList MainWindow::recentFiles() const {
+    return QSettings().value(key::Recent).toStringList();
+}
+
+QString MainWindow::statusText() const {
+    return countsLabel_->text();
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+    QStringList files = recentFiles();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
+    QSettings().setValue(key::Recent, files);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList files = recentFiles();
+    int number = 0;
+    for (const QString& path : files) {
+        // &1 … &9, then 10: the first nine open from the keyboard.
+        const QString label = ++number < 10 ? QStringLiteral("&%1 %2").arg(number).arg(path)
+                                            : QStringLiteral("%1 %2").arg(number).arg(path);
+        recentMenu_->addAction(label, this, [this, path] { openFile(path); });
+    }
+    recentMenu_->setEnabled(!files.isEmpty());
+    if (!files.isEmpty()) {
+        recentMenu_->addSeparator();
+        recentMenu_->addAction(tr("&Clear List"), this, [this] {
+            QSettings().remove(key::Recent);
+            rebuildRecentMenu();
+        });
+    }
+}
+
+void MainWindow::updateCounts() {
+    if (!view_) {
+        countsLabel_->clear();
+        return;
+    }
+    const CaptureIndex& index = view_->document().index();
+    const MessageTableModel& model = view_->messageModel();
+    const bool frames = model.mode() == MessageTableModel::Mode::Frames;
+    QString text = tr("%L1 connections · %L2 messages · %L3 frames · %L4 anomalies")
+                       .arg(index.connections().size())
+                       .arg(index.messageCount())
+                       .arg(index.frameCount())
+                       .arg(index.anomalyCount());
+    const RowId total = frames ? index.frameCount() : index.messageCount();
+    if (RowId(model.rowCount()) != total)
+        text += tr(" · showing %L1 of %L2 %3")
+                    .arg(model.rowCount())
+                    .arg(total)
+                    .arg(frames ? tr("frames") : tr("messages"));
+    if (view_->document().live() && view_->document().droppedPackets() > 0)
+        text += tr(" · %L1 packets dropped by the kernel").arg(view_->document().droppedPackets());
+    countsLabel_->setText(text);
+}
+
+void MainWindow::updateActions() {
+    const bool live = view_ && view_->document().live();
+    stopAction_->setEnabled(live);
+    startAction_->setEnabled(!live);
+    saveAction_->setEnabled(view_ != nullptr);
+    findAction_->setEnabled(view_ != nullptr);
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+    lastError_ = message;
+    statusBar()->showMessage(message.section(QLatin1Char('\n'), 0, 0), 15000);
+    // Non-modal: the window keeps working while the message is up.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Close, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->setModal(false);
+    box->show();
+}
+
+void MainWindow::chooseFile() {
+    QSettings settings;
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Capture"), settings.value(key::LastDirectory).toString(),
+        tr("Captures (*.pcap *.pcapng *.cap);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    settings.setValue(key::LastDirectory, QFileInfo(path).absolutePath());
+    openFile(path);
+}
+
+void MainWindow::chooseLiveCapture() {
+    QSettings settings;
+    LiveCaptureDialog dialog(this);
+    dialog.setInterface(settings.value(key::LiveInterface).toString());
+    dialog.setFilter(settings.value(key::LiveFilter).toString());
+    QString ignored;
+    dialog.setWsPorts(parsePortList(settings.value(key::LivePorts).toString(), ignored)
+                          .value_or(std::set<std::uint16_t>{}));
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const dissector::LiveCaptureOptions options = dialog.captureOptions();
+    settings.setValue(key::LiveInterface, QString::fromStdString(options.interface));
+    settings.setValue(key::LiveFilter, QString::fromStdString(options.filter));
+    settings.setValue(key::LivePorts, formatPortList(dialog.wsPorts()));
+    startLiveCapture(options, dialog.wsPorts());
+}
+
+void MainWindow::chooseWsPorts() {
+    bool ok = false;
+    const QString text = QInputDialog::getText(
+        this, tr("Decode Ports as WebSocket"),
+        tr("TCP ports whose traffic is WebSocket even without a handshake in the capture\n"
+           "(for captures that start after the connection was set up), comma separated:"),
+        QLineEdit::Normal, formatPortList(wsPorts_), &ok);
+    if (!ok)
+        return;
+    QString error;
+    const auto ports = parsePortList(text, error);
+    if (!ports) {
+        showError(tr("Decode Ports as WebSocket"), error);
+        return;
+    }
+    setWsPorts(*ports);
+}
+
+void MainWindow::saveCaptureAs() {
+    if (!view_)
+        return;
+    QSettings settings;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Capture As"),
+                                                      settings.value(key::LastDirectory).toString(),
+                                                      tr("pcapng (*.pcapng)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!view_->document().saveCapture(path, error))
+        showError(tr("Cannot save the capture"), error);
+    else
+        statusBar()->showMessage(tr("Saved %1").arg(path), 8000);
+}
+
+void MainWindow::showShortcuts() {
+    auto* box = new QMessageBox(
+        QMessageBox::Information, tr("Keyboard Shortcuts"),
+        tr("<table>"
+           "<tr><td><b>Ctrl+O</b></td><td>open a capture</td></tr>"
+           "<tr><td><b>Ctrl+S</b></td><td>save the capture as pcapng</td></tr>"
+           "<tr><td><b>F5</b> / <b>Shift+F5</b></td><td>start / stop a live capture</td></tr>"
+           "<tr><td><b>Ctrl+F</b></td><td>search in payloads (Esc clears)</td></tr>"
+           "<tr><td><b>Ctrl+1</b> / <b>Ctrl+2</b></td><td>go to connections / messages</td></tr>"
+           "<tr><td><b>Ctrl+L</b></td><td>follow the newest rows</td></tr>"
+           "<tr><td><b>Ctrl+Alt+1/2/3</b></td><td>absolute / relative / delta time</td></tr>"
+           "<tr><td><b>↑ ↓ PgUp PgDn Home End</b></td><td>move in a table</td></tr>"
+           "<tr><td><b>Enter</b></td><td>on an anomaly or fragment: go to its frame</td></tr>"
+           "</table>"),
+        QMessageBox::Close, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
+}
+
+void MainWindow::showAbout() {
+    QMessageBox::about(this, tr("About Sockscope"),
+                       tr("<h3>Sockscope %1</h3><p>A WebSocket (RFC 6455) inspector: captures, "
+                          "handshakes, frames, messages and close codes.</p>")
+                           .arg(QApplication::applicationVersion()));
+}
+
+void MainWindow::restoreSettings() {
+    QSettings settings;
+    restoreGeometry(settings.value(key::Geometry).toByteArray());
+    restoreState(settings.value(key::WindowState).toByteArray());
+    viewState_ = settings.value(key::ViewState).toByteArray();
+    QString ignored;
+    wsPorts_ = parsePortList(settings.value(key::WsPorts).toString(), ignored)
+                   .value_or(std::set<std::uint16_t>{});
+    timeDisplay_ = TimeDisplay(settings.value(key::Time, int(TimeDisplay::Relative)).toInt());
+    for (QAction* action : timeGroup_->actions())
+        action->setChecked(TimeDisplay(action->data().toInt()) == timeDisplay_);
+    setTheme(themeFromName(settings.value(key::Theme).toString()));
+    rebuildRecentMenu();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings settings;
+    settings.setValue(key::Geometry, saveGeometry());
+    settings.setValue(key::WindowState, saveState());
+    if (view_)
+        settings.setValue(key::ViewState, view_->saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() != 1 || !urls.first().isLocalFile())
+        return;
+    const QString path = urls.first().toLocalFile();
+    if (!isCaptureFile(path))
+        statusBar()->showMessage(tr("%1 does not look like a capture; trying anyway").arg(path),
+                                 5000);
+    event->acceptProposedAction();
+    openFile(path);
+}
+
+}  // namespace sockscope::ui

@@ -1,0 +1,263 @@
+#include "widgets/message_content_view.h"
+
+#include <sockscope/core/close_code.h>
+#include <sockscope/core/opcode.h>
+#include <sockscope/core/utf8.h>
+#include <sockscope/core/violation.h>
+
+#include <QFontDatabase>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QStackedWidget>
+#include <QStandardItemModel>
+#include <QTabWidget>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+#include "inspector/json_outline.h"
+#include "widgets/hex_view.h"
+
+namespace sockscope::ui {
+namespace {
+
+QString fromStd(std::string_view s) {
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
+
+QString kindName(std::uint8_t opcode) {
+    switch (opcode) {
+        case 1:
+            return QStringLiteral("Text");
+        case 2:
+            return QStringLiteral("Binary");
+        case 8:
+            return QStringLiteral("Close");
+        case 9:
+            return QStringLiteral("Ping");
+        case 10:
+            return QStringLiteral("Pong");
+        default:
+            return fromStd(sockscope::opcodeName(opcode));
+    }
+}
+
+QString sizeLine(const MessageRecord& m) {
+    QString line = QStringLiteral("%1 from the %2 · %3 · %4")
+                       .arg(kindName(m.opcode),
+                            m.fromServer() ? QStringLiteral("server") : QStringLiteral("client"),
+                            m.frames == 1 ? QStringLiteral("1 frame")
+                                          : QStringLiteral("%1 frames").arg(m.frames),
+                            m.length == 1 ? QStringLiteral("1 byte")
+                                          : QStringLiteral("%1 bytes").arg(m.length));
+    if (m.flags & message_flag::Compressed) {
+        line += QStringLiteral(", %1 on the wire").arg(m.wireLength);
+        if (m.wireLength > 0)
+            line += QStringLiteral(" (compressed %1:1)")
+                        .arg(double(m.length) / double(m.wireLength), 0, 'f', 2);
+    }
+    return line;
+}
+
+// UTF-8 to text, invalid sequences as U+FFFD. When the bytes are only the
+// first part of the payload, a character cut at the end is left out rather
+// than reported as invalid. Adds a note when the text is not valid UTF-8.
+QString decodeText(std::span<const std::uint8_t> bytes, bool cut, QStringList& notes,
+                   bool* valid = nullptr) {
+    Utf8Validator utf8;
+    const bool ok = utf8.feed(bytes);
+    std::size_t use = bytes.size();
+    if (!ok) {
+        notes << QObject::tr(
+                     "Not valid UTF-8 from byte %1 on: invalid bytes are shown as "
+                     "U+FFFD (\uFFFD).")
+                     .arg(utf8.errorIndex());
+    } else if (!utf8.complete()) {
+        if (cut) {
+            while (use > 0 && bytes.size() - use < 3 && (bytes[use - 1] & 0xC0) == 0x80)
+                --use;
+            if (use > 0)
+                --use;  // the cut character's lead byte
+        } else {
+            notes << QObject::tr(
+                "Not valid UTF-8: the text ends inside a character (shown as "
+                "U+FFFD \uFFFD).");
+        }
+    }
+    if (valid)
+        *valid = ok && (utf8.complete() || cut);
+    return QString::fromUtf8(reinterpret_cast<const char*>(bytes.data()), qsizetype(use));
+}
+
+bool readable(const QString& text) {
+    for (const QChar c : text)
+        if ((c.unicode() < 0x20 && c != u'\n' && c != u'\r' && c != u'\t') || c.unicode() == 0x7F)
+            return false;
+    return true;
+}
+
+QPlainTextEdit* readOnlyText() {
+    auto* edit = new QPlainTextEdit;
+    edit->setReadOnly(true);
+    edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    return edit;
+}
+
+}  // namespace
+
+MessageContentView::MessageContentView(const CaptureDocument& document, QWidget* parent)
+    : QWidget(parent), document_(document) {
+    summary_ = new QLabel;
+    summary_->setWordWrap(true);
+    summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    summary_->setTextFormat(Qt::PlainText);
+
+    text_ = readOnlyText();
+    jsonModel_ = new QStandardItemModel(this);
+    jsonTree_ = new QTreeView;
+    jsonTree_->setModel(jsonModel_);
+    jsonTree_->setUniformRowHeights(true);
+    jsonTree_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    jsonText_ = readOnlyText();
+    json_ = new QTabWidget;
+    json_->setDocumentMode(true);
+    json_->addTab(jsonTree_, tr("Tree"));
+    json_->addTab(jsonText_, tr("Text"));
+    hex_ = new HexView;
+
+    stack_ = new QStackedWidget;
+    stack_->addWidget(text_);
+    stack_->addWidget(json_);
+    stack_->addWidget(hex_);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(summary_);
+    layout->addWidget(stack_, 1);
+    clear();
+}
+
+QString MessageContentView::summary() const {
+    return summary_->text();
+}
+
+QString MessageContentView::text() const {
+    return text_->toPlainText();
+}
+
+QString MessageContentView::prettyJson() const {
+    return jsonText_->toPlainText();
+}
+
+void MessageContentView::setPage(Page page, QWidget* widget) {
+    page_ = page;
+    stack_->setCurrentWidget(widget);
+}
+
+void MessageContentView::showNote(const QString& note) {
+    summary_->setText(note);
+    text_->setPlaceholderText({});
+    text_->clear();
+    jsonModel_->clear();
+    jsonText_->clear();
+    hex_->showNote({});
+    setPage(Page::Empty, text_);
+}
+
+void MessageContentView::showMessage(RowId id) {
+    const CaptureIndex& index = document_.index();
+    if (id >= index.messageCount()) {
+        showNote(tr("No message."));
+        return;
+    }
+    showNote({});
+    const MessageRecord& m = index.message(id);
+    const MessageBytes bytes = document_.messageBytes(id, limit_);
+    QStringList notes{sizeLine(m)};
+    // Never cut silently: say whether the limit or the capture left bytes out.
+    const std::uint64_t shown = bytes.payload.size();
+    if (shown < m.length) {
+        if (shown >= std::min<std::uint64_t>(m.length, limit_))
+            notes << tr("First %1 of %2 bytes shown.").arg(shown).arg(m.length);
+        else if (shown == 0)
+            notes << tr("The payload's %1 bytes are not in the capture.").arg(m.length);
+        else
+            notes << tr("Only %1 of %2 bytes are in the capture.").arg(shown).arg(m.length);
+    }
+    if (m.flags & message_flag::Invalid)
+        notes << tr("This message breaks a protocol rule (see the anomalies).");
+
+    text_->setPlaceholderText(tr("(empty)"));
+    const bool cut = shown < m.length;
+    switch (m.opcode) {
+        case 1:
+            showText(m, bytes, notes);
+            break;
+        case 8:
+            showClose(bytes, notes);
+            break;
+        case 9:
+        case 10: {
+            QStringList textNotes;
+            bool valid = false;
+            const QString text = decodeText(bytes.payload, cut, textNotes, &valid);
+            if (valid && readable(text)) {
+                text_->setPlainText(text);
+                setPage(Page::Text, text_);
+                break;
+            }
+            hex_->showBytes(bytes.payload, m.length);
+            setPage(Page::Hex, hex_);
+            break;
+        }
+        default:
+            hex_->showBytes(bytes.payload, m.length);
+            setPage(Page::Hex, hex_);
+    }
+    summary_->setText(notes.join(u'\n'));
+}
+
+void MessageContentView::showText(const MessageRecord& m, const MessageBytes& bytes,
+                                  QStringList& notes) {
+    const bool cut = bytes.payload.size() < m.length;
+    bool valid = false;
+    const QString text = decodeText(bytes.payload, cut, notes, &valid);
+    if (valid && !cut &&
+        isJsonDocument(QByteArray::fromRawData(reinterpret_cast<const char*>(bytes.payload.data()),
+                                               qsizetype(bytes.payload.size())))) {
+        fillJsonModel(*jsonModel_, text);
+        jsonTree_->expandToDepth(1);
+        jsonTree_->resizeColumnToContents(0);
+        jsonText_->setPlainText(indentJson(text));
+        setPage(Page::Json, json_);
+        return;
+    }
+    text_->setPlainText(text);
+    setPage(Page::Text, text_);
+}
+
+void MessageContentView::showClose(const MessageBytes& bytes, QStringList& notes) {
+    QStringList lines;
+    const std::span<const std::uint8_t> body = bytes.payload;
+    if (body.empty()) {
+        lines << tr("Code: none")
+              << tr("Meaning: An empty close body, reported as 1005 (%1).")
+                     .arg(fromStd(closeCodeInfo(1005).name));
+    } else if (body.size() == 1) {
+        lines << tr("Code: malformed (a 1-byte close body; a code takes 2 bytes)");
+    } else {
+        const auto code = std::uint16_t(body[0] << 8 | body[1]);
+        const CloseCodeInfo info = closeCodeInfo(code);
+        lines << tr("Code: %1").arg(code) << tr("Name: %1").arg(fromStd(info.name))
+              << tr("Meaning: %1").arg(fromStd(info.meaning));
+        if (!info.validOnWire)
+            notes << tr("Code %1 may not be sent in a close frame (%2).")
+                         .arg(code)
+                         .arg(fromStd(violationInfo(ViolationKind::InvalidCloseCode).rfc));
+        const QString reason = decodeText(body.subspan(2), !bytes.complete, notes);
+        lines << tr("Reason: %1").arg(reason.isEmpty() ? tr("(none)") : reason);
+    }
+    text_->setPlainText(lines.join(u'\n'));
+    setPage(Page::Close, text_);
+}
+
+}  // namespace sockscope::ui
