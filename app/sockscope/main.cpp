@@ -2,6 +2,8 @@
 // main window (on a capture file when one is given).
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QScreen>
+#include <QSettings>
 #include <QTextStream>
 
 #include <cstdio>
@@ -41,7 +43,13 @@ int main(int argc, char** argv) {
         }
         window.setWsPorts(*ports);
     }
-    window.show();
+    // The first start fills the screen; later ones restore the saved geometry.
+    if (QSettings().contains(QStringLiteral("window/geometry"))) {
+        window.show();
+    } else {
+        window.setGeometry(window.screen()->availableGeometry());
+        window.showMaximized();
+    }
     const QStringList files = parser.positionalArguments();
     if (files.size() > 1) {
         QTextStream(stderr) << "sockscope: give at most one capture file\n";

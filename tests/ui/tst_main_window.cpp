@@ -80,7 +80,7 @@ private slots:
         QCOMPARE(view->messageModel().rowCount(), 5);
         QCOMPARE(view->anomalyModel().rowCount(), 1);
         QCOMPARE(window.statusText(),
-                 QStringLiteral("1 connections · 5 messages · 5 frames · 1 anomalies"));
+                 QStringLiteral("1 connection · 5 messages · 5 frames · 1 anomaly"));
         QCOMPARE(view->connectionTabs()->tabText(3), QStringLiteral("Anomalies (1)"));
         QCOMPARE(window.recentFiles().value(0), QFileInfo(capture_).absoluteFilePath());
         QVERIFY(window.windowTitle().startsWith(QStringLiteral("window.pcap")));
@@ -112,7 +112,7 @@ private slots:
         QCOMPARE(view->followTail(), false);  // jumping pauses following
         QCOMPARE(view->connectionTabs()->currentWidget(), static_cast<QWidget*>(view->details()));
         QCOMPARE(window.statusText(),
-                 QStringLiteral("1 connections · 5 messages · 5 frames · 1 anomalies"));
+                 QStringLiteral("1 connection · 5 messages · 5 frames · 1 anomaly"));
     }
 
     void dropOpensTheFile() {

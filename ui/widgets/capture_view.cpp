@@ -111,13 +111,12 @@ CaptureView::~CaptureView() {
 void CaptureView::buildLayout() {
     connectionTable_ = makeTable(connections_, this);
     connectionTable_->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    connectionTable_->horizontalHeader()->setStretchLastSection(false);
     setColumnWidths(connectionTable_, {{ConnectionTableModel::Id, 4},
-                                       {ConnectionTableModel::Client, 22},
-                                       {ConnectionTableModel::Server, 22},
-                                       {ConnectionTableModel::Target, 18},
+                                       {ConnectionTableModel::Client, 20},
+                                       {ConnectionTableModel::Server, 20},
+                                       {ConnectionTableModel::Target, 14},
                                        {ConnectionTableModel::Subprotocol, 10},
-                                       {ConnectionTableModel::Extensions, 28},
+                                       {ConnectionTableModel::Extensions, 24},
                                        {ConnectionTableModel::MessagesOut, 8},
                                        {ConnectionTableModel::MessagesIn, 8},
                                        {ConnectionTableModel::BytesOut, 9},
@@ -132,7 +131,7 @@ void CaptureView::buildLayout() {
     setColumnWidths(messageTable_, {{MessageTableModel::Number, 8},
                                     {MessageTableModel::Time, 13},
                                     {MessageTableModel::Connection, 5},
-                                    {MessageTableModel::Direction, 5},
+                                    {MessageTableModel::Direction, 10},
                                     {MessageTableModel::Opcode, 11},
                                     {MessageTableModel::Length, 9},
                                     {MessageTableModel::WireLength, 9},

@@ -36,8 +36,8 @@ public:
     CaptureDocument& document() { return *document_; }
     const CaptureDocument& document() const { return *document_; }
 
-    // While following, the table scrolls to each new row (live captures and
-    // loading); scrolling up or selecting a row pauses it, data keeps coming.
+    // While following, the table scrolls to each new row (live captures);
+    // scrolling up pauses it, data keeps coming; scrolling to the end resumes.
     void setFollowTail(bool follow);
     bool followTail() const { return followTail_; }
     void setTimeDisplay(TimeDisplay display);
@@ -90,7 +90,7 @@ private:
     HandshakeView* handshake_ = nullptr;
     StatisticsView* statistics_ = nullptr;
     QTableView* anomalyTable_ = nullptr;
-    bool followTail_ = true;
+    bool followTail_ = false;  // files open at the top; live captures follow
     bool autoScrolling_ = false;
 };
 

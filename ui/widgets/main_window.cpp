@@ -46,6 +46,11 @@ const QString LiveFilter = QStringLiteral("capture/filter");
 const QString LivePorts = QStringLiteral("capture/wsPorts");
 }  // namespace key
 
+// "1 connection", "2 connections" (with the locale's digit grouping).
+QString counted(quint64 n, const QString& one, const QString& many) {
+    return QStringLiteral("%L1 %2").arg(n).arg(n == 1 ? one : many);
+}
+
 bool isCaptureFile(const QString& path) {
     const QString suffix = QFileInfo(path).suffix().toLower();
     return suffix == QLatin1String("pcap") || suffix == QLatin1String("pcapng") ||
@@ -353,11 +358,11 @@ void MainWindow::updateCounts() {
     const CaptureIndex& index = view_->document().index();
     const MessageTableModel& model = view_->messageModel();
     const bool frames = model.mode() == MessageTableModel::Mode::Frames;
-    QString text = tr("%L1 connections · %L2 messages · %L3 frames · %L4 anomalies")
-                       .arg(index.connections().size())
-                       .arg(index.messageCount())
-                       .arg(index.frameCount())
-                       .arg(index.anomalyCount());
+    QString text =
+        counted(index.connections().size(), tr("connection"), tr("connections")) +
+        QStringLiteral(" · ") + counted(index.messageCount(), tr("message"), tr("messages")) +
+        QStringLiteral(" · ") + counted(index.frameCount(), tr("frame"), tr("frames")) +
+        QStringLiteral(" · ") + counted(index.anomalyCount(), tr("anomaly"), tr("anomalies"));
     const RowId total = frames ? index.frameCount() : index.messageCount();
     if (RowId(model.rowCount()) != total)
         text += tr(" · showing %L1 of %L2 %3")
