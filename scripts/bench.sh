@@ -6,6 +6,8 @@
 #   scripts/bench.sh --quick codec   # rough numbers, one program
 #   scripts/bench.sh dissector       # generated captures (1 GB mixed, 128 MB small
 #                                    # messages): dissector, CLI, tshark (--quick: 64 + 16 MB)
+#   scripts/bench.sh gui             # the inspector on a 1 GB capture: first rows, indexing,
+#                                    # memory per frame, filters, scrolling, tshark -2 (--quick: 64 MB)
 #
 # Run on an otherwise idle machine: both programs print the load average, and
 # bench_echo pins the server and the load generator to different CPUs.
@@ -19,8 +21,8 @@ which=()
 for arg in "$@"; do
     case "$arg" in
         --quick) quick=(--quick) ;;
-        codec | echo | dissector) which+=("$arg") ;;
-        *) echo "usage: scripts/bench.sh [--quick] [codec] [echo] [dissector]" >&2; exit 2 ;;
+        codec | echo | dissector | gui) which+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--quick] [codec] [echo] [dissector] [gui]" >&2; exit 2 ;;
     esac
 done
 ((${#which[@]})) || which=(codec echo)
@@ -29,7 +31,7 @@ if [ ! -f "$build/build.ninja" ]; then
     [ "$build" = build ] || { echo "$build is not a configured build directory" >&2; exit 2; }
     ./scripts/setup.sh  # installs missing packages, configures and builds build/
 fi
-targets=(bench_codec bench_echo bench_qt_echo_server bench_dissector)
+targets=(bench_codec bench_echo bench_qt_echo_server bench_dissector bench_gui)
 if cmake --build "$build" --target help | grep '^sockscope-cli:' > /dev/null; then
     targets+=(sockscope-cli)
 fi
@@ -42,6 +44,11 @@ for program in "${which[@]}"; do
         # --quick means a smaller capture here.
         size=(); ((${#quick[@]})) && size=(--size-mb 64 --small-size-mb 16)
         "$build/tests/bench/bench_dissector" "${size[@]}" || status=$?
+        continue
+    fi
+    if [ "$program" = gui ]; then
+        size=(); ((${#quick[@]})) && size=(--size 64)
+        QT_QPA_PLATFORM=offscreen "$build/tests/bench/bench_gui" "${size[@]}" || status=$?
         continue
     fi
     "$build/tests/bench/bench_$program" "${quick[@]}" || status=$?

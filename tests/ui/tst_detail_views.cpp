@@ -527,6 +527,26 @@ private slots:
         const QStringList hex = panel.contentView()->hexView()->text().split(u'\n');
         QCOMPARE(hex.size(), 8);  // 7 lines of 16 bytes (the last with 4) and the note
         QCOMPARE(hex.last(), u"first 100 of 300 bytes shown"_s);
+        // Nothing is cut for good: "Show all" reads the whole payload, "Save" writes it.
+        QVERIFY(panel.contentView()->canShowAll());
+        panel.contentView()->showAll();
+        QVERIFY(!panel.contentView()->canShowAll());
+        QCOMPARE(panel.contentView()->summary(), u"Binary from the client · 1 frame · 300 bytes"_s);
+        QCOMPARE(panel.contentView()->hexView()->text().split(u'\n').size(),
+                 19);                                              // 19 lines of 16 bytes, no note
+        QCOMPARE(panel.contentView()->limit(), std::size_t(100));  // the next message is cut again
+        const QString saved = dir_.filePath(u"long.bin"_s);
+        QString error;
+        QVERIFY2(panel.contentView()->savePayload(saved, error), qPrintable(error));
+        QFile file(saved);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray bytes = file.readAll();
+        QCOMPARE(bytes.size(), 300);
+        for (int i = 0; i < 300; ++i)
+            QCOMPARE(std::uint8_t(bytes[i]), std::uint8_t(i));
+        QVERIFY(!panel.contentView()->savePayload(dir_.filePath(u"no/such/dir/x"_s), error));
+        QVERIFY2(error.startsWith(u"cannot write "_s), qPrintable(error));
+        panel.showMessage(message::Long);
         // A text cut inside a character is not called invalid UTF-8.
         panel.contentView()->setLimit(7);
         panel.showMessage(message::Json);

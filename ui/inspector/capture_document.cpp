@@ -1,5 +1,7 @@
 #include "inspector/capture_document.h"
 
+#include <malloc.h>
+
 #include <QPointer>
 #include <QSaveFile>
 
@@ -194,6 +196,10 @@ void CaptureDocument::loaderFinished(const QString& error) {
     }
     loading_ = false;
     error_ = error;
+    // The index stops growing: give back the growth slack of its vectors and
+    // the batches' freed memory that malloc would otherwise keep.
+    index_.compact();
+    ::malloc_trim(0);
     emit finished(error);
 }
 

@@ -33,6 +33,13 @@ void CaptureIndex::append(CaptureBatch&& batch) {
             frames_[frame].flags |= flags;
 }
 
+void CaptureIndex::compact() {
+    // Vectors grown by doubling keep up to half their size unused. (The
+    // deques waste at most a block each, and shrinking one copies it whole.)
+    for (auto& [key, runs] : segments_)
+        runs.shrink_to_fit();
+}
+
 const ConnectionRecord* CaptureIndex::connection(std::uint32_t conn) const {
     const auto it = connections_.find(conn);
     return it == connections_.end() ? nullptr : &it->second;

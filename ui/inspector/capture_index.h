@@ -17,6 +17,8 @@ namespace sockscope::ui {
 class CaptureIndex {
 public:
     void append(CaptureBatch&& batch);
+    // Releases spare capacity once nothing more will be appended.
+    void compact();
 
     RowId packetCount() const { return packets_.size(); }
     // Packets are numbered from 1.

@@ -5,9 +5,13 @@
 #include <sockscope/core/utf8.h>
 #include <sockscope/core/violation.h>
 
+#include <QFileDialog>
 #include <QFontDatabase>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSaveFile>
 #include <QStackedWidget>
 #include <QStandardItemModel>
 #include <QTabWidget>
@@ -129,11 +133,70 @@ MessageContentView::MessageContentView(const CaptureDocument& document, QWidget*
     stack_->addWidget(json_);
     stack_->addWidget(hex_);
 
+    // Nothing is ever cut for good: the whole payload is a click away.
+    showAll_ = new QPushButton;
+    showAll_->setObjectName(QStringLiteral("showAll"));
+    connect(showAll_, &QPushButton::clicked, this, &MessageContentView::showAll);
+    save_ = new QPushButton(tr("Save Payload…"));
+    save_->setObjectName(QStringLiteral("savePayload"));
+    save_->setToolTip(tr("Write the whole payload (unmasked, decompressed) to a file"));
+    connect(save_, &QPushButton::clicked, this, &MessageContentView::choosePayloadFile);
+    auto* top = new QHBoxLayout;
+    top->addWidget(summary_, 1);
+    top->addWidget(showAll_, 0, Qt::AlignTop);
+    top->addWidget(save_, 0, Qt::AlignTop);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(summary_);
+    layout->addLayout(top);
     layout->addWidget(stack_, 1);
     clear();
+}
+
+bool MessageContentView::canShowAll() const {
+    return cutByLimit_;
+}
+
+void MessageContentView::showAll() {
+    if (!cutByLimit_ || shown_ == kNoRow)
+        return;
+    const std::size_t previous = limit_;
+    limit_ = std::size_t(document_.index().message(shown_).length);
+    showMessage(shown_);
+    limit_ = previous;  // the next message starts at the usual limit again
+}
+
+bool MessageContentView::savePayload(const QString& path, QString& error) const {
+    if (shown_ == kNoRow) {
+        error = tr("no message is shown");
+        return false;
+    }
+    const MessageRecord& m = document_.index().message(shown_);
+    const MessageBytes bytes = document_.messageBytes(shown_, std::size_t(m.length));
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) ||
+        file.write(reinterpret_cast<const char*>(bytes.payload.data()),
+                   qint64(bytes.payload.size())) != qint64(bytes.payload.size()) ||
+        !file.commit()) {
+        error = tr("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    if (bytes.payload.size() < m.length) {
+        error = tr("only %1 of %2 bytes are in the capture; those were saved")
+                    .arg(bytes.payload.size())
+                    .arg(m.length);
+        return false;
+    }
+    return true;
+}
+
+void MessageContentView::choosePayloadFile() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Payload"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!savePayload(path, error))
+        summary_->setText(summary_->text() + u'\n' + error);
 }
 
 QString MessageContentView::summary() const {
@@ -154,6 +217,10 @@ void MessageContentView::setPage(Page page, QWidget* widget) {
 }
 
 void MessageContentView::showNote(const QString& note) {
+    shown_ = kNoRow;
+    cutByLimit_ = false;
+    showAll_->hide();
+    save_->hide();
     summary_->setText(note);
     text_->setPlaceholderText({});
     text_->clear();
@@ -175,10 +242,15 @@ void MessageContentView::showMessage(RowId id) {
     QStringList notes{sizeLine(m)};
     // Never cut silently: say whether the limit or the capture left bytes out.
     const std::uint64_t shown = bytes.payload.size();
+    shown_ = id;
+    save_->show();
     if (shown < m.length) {
-        if (shown >= std::min<std::uint64_t>(m.length, limit_))
+        if (shown >= std::min<std::uint64_t>(m.length, limit_)) {
             notes << tr("First %1 of %2 bytes shown.").arg(shown).arg(m.length);
-        else if (shown == 0)
+            cutByLimit_ = true;
+            showAll_->setText(tr("Show All %L1 Bytes").arg(m.length));
+            showAll_->show();
+        } else if (shown == 0)
             notes << tr("The payload's %1 bytes are not in the capture.").arg(m.length);
         else
             notes << tr("Only %1 of %2 bytes are in the capture.").arg(shown).arg(m.length);

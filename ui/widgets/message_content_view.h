@@ -11,6 +11,7 @@
 
 class QLabel;
 class QPlainTextEdit;
+class QPushButton;
 class QStackedWidget;
 class QStandardItemModel;
 class QTabWidget;
@@ -37,6 +38,13 @@ public:
     void setLimit(std::size_t bytes) { limit_ = bytes; }
     std::size_t limit() const { return limit_; }
 
+    // The shown message cut at the limit: shows all of it (an explicit
+    // request, so a huge payload is read only when asked for).
+    bool canShowAll() const;
+    void showAll();
+    // Writes the shown message's whole payload (unmasked, decompressed) to a file.
+    bool savePayload(const QString& path, QString& error) const;
+
     Page page() const { return page_; }
     QString summary() const;
     QString text() const;        // the text, close or note page
@@ -49,11 +57,16 @@ private:
     void showText(const MessageRecord& m, const MessageBytes& bytes, QStringList& notes);
     void showClose(const MessageBytes& bytes, QStringList& notes);
     void setPage(Page page, QWidget* widget);
+    void choosePayloadFile();
 
     const CaptureDocument& document_;
     std::size_t limit_ = kDefaultLimit;
     Page page_ = Page::Empty;
+    RowId shown_ = kNoRow;
+    bool cutByLimit_ = false;
     QLabel* summary_;
+    QPushButton* showAll_;
+    QPushButton* save_;
     QStackedWidget* stack_;
     QPlainTextEdit* text_;
     QTabWidget* json_;
