@@ -21,12 +21,6 @@
 #include <sockscope/dissector/capture_reader.h>
 #include <sockscope/dissector/dissector.h>
 
-#include <fcntl.h>
-#include <sched.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -38,6 +32,7 @@
 
 #include "bench_platform.h"
 #include "capture_generator.h"
+#include "child_launcher.h"
 
 namespace {
 
@@ -108,149 +103,8 @@ public:
     void onAnomaly(const sockscope::dissector::AnomalyEvent&) override { ++anomalies; }
 };
 
-struct ChildRun {
-    bool ok = false;
-    double wallSeconds = 0;
-    double cpuSeconds = 0;
-    double peakRssMb = 0;
-    std::string error;
-};
-
-// Runs `argv` pinned to `cpu`, stdout to /dev/null; wall time, CPU time and
-// peak RSS from wait4 (start it through a Launcher: see there).
-ChildRun runChild(const std::vector<std::string>& args, int cpu) {
-    ChildRun run;
-    std::vector<char*> argv;
-    for (const std::string& a : args) {
-        argv.push_back(const_cast<char*>(a.c_str()));
-    }
-    argv.push_back(nullptr);
-    const auto start = Clock::now();
-    const pid_t pid = fork();
-    if (pid < 0) {
-        run.error = std::string("fork: ") + std::strerror(errno);
-        return run;
-    }
-    if (pid == 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        sched_setaffinity(0, sizeof set, &set);
-        const int null = open("/dev/null", O_WRONLY);
-        dup2(null, STDOUT_FILENO);
-        dup2(null, STDERR_FILENO);  // tshark warns about running as root
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    int status = 0;
-    rusage usage{};
-    if (wait4(pid, &status, 0, &usage) < 0) {
-        run.error = std::string("wait4: ") + std::strerror(errno);
-        return run;
-    }
-    run.wallSeconds = secondsSince(start);
-    run.cpuSeconds = double(usage.ru_utime.tv_sec) + usage.ru_utime.tv_usec * 1e-6 +
-                     double(usage.ru_stime.tv_sec) + usage.ru_stime.tv_usec * 1e-6;
-    run.peakRssMb = double(usage.ru_maxrss) / 1024.0;  // KiB on Linux
-    run.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!run.ok) {
-        run.error = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                      : "killed by a signal";
-    }
-    return run;
-}
-
-// Starts the children. wait4's ru_maxrss counts the forked copy of the parent
-// before exec as well, so children forked by this benchmark after it has
-// dissected a capture in-process would all show its size as their peak. The
-// launcher is forked at the start of main, while the benchmark is small, and
-// runs every child for it; requests and results travel as lines over pipes.
-class Launcher {
-public:
-    bool start() {
-        int request[2];
-        int reply[2];
-        if (pipe(request) != 0 || pipe(reply) != 0) {
-            return false;
-        }
-        const pid_t pid = fork();
-        if (pid < 0) {
-            return false;
-        }
-        if (pid == 0) {
-            close(request[1]);
-            close(reply[0]);
-            serve(fdopen(request[0], "r"), fdopen(reply[1], "w"));
-            _exit(0);
-        }
-        close(request[0]);
-        close(reply[1]);
-        pid_ = pid;
-        requests_ = fdopen(request[1], "w");
-        replies_ = fdopen(reply[0], "r");
-        return requests_ && replies_;
-    }
-    ~Launcher() {
-        if (requests_) {
-            std::fclose(requests_);  // end of requests: the launcher exits
-        }
-        if (replies_) {
-            std::fclose(replies_);
-        }
-        if (pid_ > 0) {
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-
-    ChildRun run(const std::vector<std::string>& args, int cpu) {
-        std::fprintf(requests_, "%d %zu\n", cpu, args.size());
-        for (const std::string& a : args) {
-            std::fprintf(requests_, "%s\n", a.c_str());
-        }
-        std::fflush(requests_);
-        ChildRun r;
-        char line[512];
-        int ok = 0;
-        if (!std::fgets(line, sizeof line, replies_) ||
-            std::sscanf(line, "%d %lf %lf %lf", &ok, &r.wallSeconds, &r.cpuSeconds, &r.peakRssMb) !=
-                4) {
-            r.error = "the launcher did not answer";
-            return r;
-        }
-        r.ok = ok != 0;
-        if (!r.ok && std::fgets(line, sizeof line, replies_)) {
-            r.error = line;
-            r.error.erase(r.error.find_last_not_of('\n') + 1);
-        }
-        return r;
-    }
-
-private:
-    static void serve(std::FILE* requests, std::FILE* replies) {
-        int cpu = 0;
-        std::size_t count = 0;
-        char line[4096];
-        while (std::fgets(line, sizeof line, requests) &&
-               std::sscanf(line, "%d %zu", &cpu, &count) == 2) {
-            std::vector<std::string> args;
-            for (std::size_t i = 0; i < count && std::fgets(line, sizeof line, requests); ++i) {
-                args.emplace_back(line);
-                args.back().erase(args.back().find_last_not_of('\n') + 1);
-            }
-            const ChildRun r = runChild(args, cpu);
-            std::fprintf(replies, "%d %.6f %.6f %.3f\n", r.ok ? 1 : 0, r.wallSeconds, r.cpuSeconds,
-                         r.peakRssMb);
-            if (!r.ok) {
-                std::fprintf(replies, "%s\n", r.error.c_str());
-            }
-            std::fflush(replies);
-        }
-    }
-
-    pid_t pid_ = -1;
-    std::FILE* requests_ = nullptr;
-    std::FILE* replies_ = nullptr;
-};
+using bench::ChildLauncher;
+using bench::ChildRun;
 
 void printTarget(const char* what, bool measured, bool met, const std::string& detail) {
     std::printf("  [%s] %-44s %s\n",
@@ -292,7 +146,7 @@ void printRow(const char* name, const ChildRun& r, const WorkloadResult& w) {
 
 // Generates one capture, dissects it in-process, then times the CLI and tshark on it.
 WorkloadResult runWorkload(const Options& o, const Workload& workload, const std::string& file,
-                           Launcher& launcher) {
+                           ChildLauncher& launcher) {
     WorkloadResult w;
     bench::CaptureGeneratorOptions generatorOptions;
     generatorOptions.targetBytes = workload.sizeMb * 1000000ull;
@@ -375,7 +229,7 @@ WorkloadResult runWorkload(const Options& o, const Workload& workload, const std
 
 // The CLI's peak memory on a capture with no packets: code, shared libraries
 // and start-up allocations, which every run pays whatever the capture.
-double fixedPeakMb(const std::string& file, int cpu, Launcher& launcher) {
+double fixedPeakMb(const std::string& file, int cpu, ChildLauncher& launcher) {
     bench::CaptureGeneratorOptions none;
     none.targetBytes = 0;
     none.concurrentConnections = 0;
@@ -397,7 +251,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     const Options& o = *parsed;
-    Launcher launcher;  // first, while this process is small
+    ChildLauncher launcher;  // first, while this process is small
     if (!launcher.start()) {
         std::fprintf(stderr, "bench_dissector: cannot start the launcher: %s\n",
                      std::strerror(errno));
