@@ -1,9 +1,11 @@
 #include "sockscope/dissector/dissector.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
-#include <map>
 #include <set>
+#include <unordered_map>
+#include <vector>
 
 #include "anomaly_limiter.h"
 #include "connection.h"
@@ -12,6 +14,26 @@ namespace sockscope::dissector {
 
 namespace {
 using FlowKey = std::pair<SocketAddress, SocketAddress>;  // ordered: first < second
+
+// Every packet looks its flow up: a hash table, not a tree of memcmp'd
+// 38-byte keys (that tree cost 4% of `read` on a busy capture).
+struct FlowKeyHash {
+    std::size_t operator()(const FlowKey& key) const noexcept {
+        std::uint64_t h = 0;
+        const auto mix = [&h](std::uint64_t v) {
+            h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+        };
+        for (const SocketAddress* a : {&key.first, &key.second}) {
+            std::uint64_t lo = 0, hi = 0;
+            std::memcpy(&lo, a->ip.data(), 8);
+            std::memcpy(&hi, a->ip.data() + 8, 8);
+            mix(lo);
+            mix(hi);
+            mix(std::uint64_t(a->port) | std::uint64_t(a->v6) << 16);
+        }
+        return std::size_t(h);
+    }
+};
 
 FlowKey keyOf(const TcpSegment& s) {
     return s.source < s.destination ? FlowKey{s.source, s.destination}
@@ -24,7 +46,7 @@ struct Dissector::State {
     detail::AnomalyLimiter limiter;
     detail::DissectorShared shared;
     PacketDecoder decoder;
-    std::map<FlowKey, std::unique_ptr<detail::Connection>> flows;
+    std::unordered_map<FlowKey, std::unique_ptr<detail::Connection>, FlowKeyHash> flows;
     std::deque<FlowKey> order;  // creation order, for the flow limit
     // Flows that ended (FIN/RST): their late packets (ACKs, retransmitted
     // FINs) are ignored instead of starting a new flow. Bounded, oldest first out.
@@ -60,10 +82,16 @@ struct Dissector::State {
     // flow holding the most gives up its first hole (reported as a gap).
     void enforceBufferBound(const StreamOrigin& origin) {
         while (buffered > shared.options.maxBufferedBytes) {
+            // Ties go to the lowest address pair, so the choice does not
+            // depend on the hash table's order.
             detail::Connection* largest = nullptr;
+            const FlowKey* largestKey = nullptr;
             for (auto& [key, flow] : flows)
-                if (!largest || flow->bufferedBytes() > largest->bufferedBytes())
+                if (!largest || flow->bufferedBytes() > largest->bufferedBytes() ||
+                    (flow->bufferedBytes() == largest->bufferedBytes() && key < *largestKey)) {
                     largest = flow.get();
+                    largestKey = &key;
+                }
             const std::size_t freed = largest ? largest->releaseBuffered(origin) : 0;
             if (freed == 0)
                 return;
@@ -164,7 +192,14 @@ void Dissector::packet(const RawPacket& packet) {
 }
 
 void Dissector::finish() {
+    // Connections still open end in address order, whatever the hash table's.
+    std::vector<std::pair<FlowKey, detail::Connection*>> open;
+    open.reserve(state_->flows.size());
     for (auto& [key, connection] : state_->flows)
+        open.emplace_back(key, connection.get());
+    std::sort(open.begin(), open.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key, connection] : open)
         connection->finish(state_->last);
     // After the connections' ends: what is left is outside any connection.
     state_->limiter.finish();

@@ -52,6 +52,15 @@ QString durationText(double ns) {
     return StatisticsView::tr("%1 s").arg(ns / 1e9, 0, 'f', 3);
 }
 
+// A bucket width as people say it: "50 ms", "2 s", "500 µs" (widths are round).
+QString bucketText(double ns) {
+    if (ns < 1e6)
+        return StatisticsView::tr("%1 µs").arg(QString::number(ns / 1e3, 'g', 6));
+    if (ns < 1e9)
+        return StatisticsView::tr("%1 ms").arg(QString::number(ns / 1e6, 'g', 6));
+    return StatisticsView::tr("%1 s").arg(QString::number(ns / 1e9, 'g', 6));
+}
+
 QString countAndBytes(const OpcodeTotals& t) {
     return t.messages ? StatisticsView::tr("%1 (%2)").arg(t.messages).arg(bytesText(t.bytes))
                       : QStringLiteral("0");
@@ -331,7 +340,7 @@ void StatisticsView::fillCharts(const ConnectionStatistics& s) {
     rateAxes.title = tr("Message rate");
     rateAxes.xTitle = seconds ? tr("seconds since the connection began")
                               : tr("milliseconds since the connection began");
-    rateAxes.yTitle = tr("messages per %1").arg(durationText(double(s.rateBucketNs)));
+    rateAxes.yTitle = tr("messages per %1").arg(bucketText(double(s.rateBucketNs)));
     rateAxes.integerValues = true;
     ChartSeries clientRate{tr("client"), kClientColor, {}};
     ChartSeries serverRate{tr("server"), kServerColor, {}};
