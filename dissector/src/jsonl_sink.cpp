@@ -151,7 +151,9 @@ void format(std::string& out, const FrameEvent& e) {
     out += '}';
 }
 
-void format(std::string& out, const MessageEvent& e) {
+// `appendPayload` writes the payload's base64 as the next characters of the line.
+template <typename AppendPayload>
+void formatMessage(std::string& out, const MessageEvent& e, const AppendPayload& appendPayload) {
     begin(out, "message", e.conn);
     fieldPlain<"dir">(out, directionName(e.dir));
     fieldTs(out, e.ts);
@@ -161,7 +163,7 @@ void format(std::string& out, const MessageEvent& e) {
     field<"length">(out, e.length);
     key<"payload_b64">(out);
     out += '"';
-    base64Append(out, e.payload);  // straight into the line: payloads may be megabytes
+    appendPayload(e.payload);
     out += '"';
     bool reasonValid = true;
     if (e.opcode == static_cast<std::uint8_t>(Opcode::Close)) {
@@ -219,6 +221,10 @@ void format(std::string& out, const EndEvent& e) {
     out += '}';
 }
 
+void format(std::string& out, const MessageEvent& e) {
+    formatMessage(out, e, [&out](std::span<const std::uint8_t> p) { base64Append(out, p); });
+}
+
 template <typename Event>
 std::string lineOf(const Event& e) {
     std::string out;
@@ -258,7 +264,9 @@ void JsonlSink::onFrame(const FrameEvent& e) {
 
 void JsonlSink::onMessage(const MessageEvent& e) {
     if (options_.filter.accepts(EventKind::Message, e.conn)) {
-        format(buffer_, e);
+        // Large payloads go from the encoder straight to the output, not through the line.
+        formatMessage(buffer_, e,
+                      [this](std::span<const std::uint8_t> p) { writer_.appendBase64(p); });
         writer_.endLine();
     }
 }

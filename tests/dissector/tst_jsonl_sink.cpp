@@ -403,6 +403,39 @@ private slots:
         QCOMPARE(std::count(out.begin(), out.end(), '\n'), 13);
         QVERIFY(out.ends_with('\n'));
     }
+
+    // Payloads of 16 KiB and more are encoded in chunks and written straight
+    // to a real descriptor; the lines must equal the ones built in memory,
+    // in order with the lines around them, at chunk boundaries too.
+    void largePayloadsWrittenDirectlyAreTheSameLines() {
+        std::FILE* out = std::tmpfile();
+        QVERIFY(out != nullptr);
+        std::string expected;
+        {
+            JsonlSink sink(out, {});
+            for (std::size_t size : {std::size_t(16383), std::size_t(16384), std::size_t(98304),
+                                     std::size_t(98305), std::size_t(300001)}) {
+                Bytes payload(size);
+                for (std::size_t i = 0; i < size; ++i)
+                    payload[i] = std::uint8_t(i * 7 + size);
+                const MessageEvent m = message(0x2, payload);
+                sink.onMessage(m);
+                expected += JsonlSink::line(m) + '\n';
+                const EndEvent end{1, kTs, EndHow::Fin};
+                sink.onEnd(end);
+                expected += JsonlSink::line(end) + '\n';
+            }
+            QVERIFY(sink.flush());
+        }
+        std::rewind(out);
+        std::string written;
+        char buffer[65536];
+        for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;)
+            written.append(buffer, n);
+        std::fclose(out);
+        QCOMPARE(written.size(), expected.size());
+        QVERIFY(written == expected);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestJsonlSink)
