@@ -3,6 +3,7 @@
 // the status bar counts, jumping from an anomaly to its frame, frames mode,
 // "Decode ports as WebSocket", errors for bad files, settings that persist.
 #include <QMimeData>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -11,10 +12,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
+#include <QWebSocket>
 
 #include "inspector/anomaly_table_model.h"
 #include "inspector/connection_table_model.h"
 #include "inspector/message_table_model.h"
+#include "qt_echo_server.h"
 #include "websocket_conversation.h"
 #include "widgets/capture_view.h"
 #include "widgets/details_panel.h"
@@ -176,6 +179,68 @@ private slots:
         again.setTheme(Theme::Light);
         QCOMPARE(QApplication::palette().color(QPalette::Window).lightness() > 150, true);
         again.setTheme(Theme::System);
+    }
+
+    // A live capture on lo through the window: rows arrive while it runs and
+    // the table follows them; scrolling up pauses following without losing
+    // rows; Stop ends it; the capture saves as pcapng and reopens the same.
+    void liveCaptureFollowsThenStopsAndSaves() {
+        QtEchoServer server;
+        const quint16 port = server.listen();
+        QVERIFY(port != 0);
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        dissector::LiveCaptureOptions options;
+        options.interface = "lo";
+        options.filter = "tcp port " + std::to_string(port);
+        if (!window.startLiveCapture(options, {})) {
+            if (window.lastError().startsWith(QStringLiteral("no permission to capture")))
+                QSKIP(qPrintable(QStringLiteral("cannot capture on lo: ") + window.lastError()));
+            QFAIL(qPrintable(window.lastError()));
+        }
+        CaptureView* view = window.captureView();
+        QVERIFY(view->document().live());
+        QVERIFY(view->followTail());
+        QVERIFY(window.windowTitle().startsWith(QStringLiteral("Live capture on lo")));
+
+        QWebSocket client;
+        int echoes = 0;
+        connect(&client, &QWebSocket::textMessageReceived, this, [&echoes] { ++echoes; });
+        client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::ConnectedState, 10000);
+        constexpr int kMessages = 60;  // more rows than the table shows at once
+        for (int i = 0; i < kMessages; ++i)
+            client.sendTextMessage(QStringLiteral("message %1").arg(i));
+        QTRY_COMPARE_WITH_TIMEOUT(echoes, kMessages, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(view->messageModel().rowCount(), 2 * kMessages, 10000);
+        // Following: the newest row is in view.
+        QTableView* table = view->messageTable();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            table->verticalScrollBar()->value() == table->verticalScrollBar()->maximum(), 5000);
+        QVERIFY(table->verticalScrollBar()->maximum() > 0);
+
+        // Scrolling up pauses following; rows keep arriving without moving the view.
+        table->verticalScrollBar()->setValue(0);
+        QVERIFY(!view->followTail());
+        client.sendTextMessage(QStringLiteral("while paused"));
+        QTRY_COMPARE_WITH_TIMEOUT(view->messageModel().rowCount(), 2 * kMessages + 2, 10000);
+        QCOMPARE(table->verticalScrollBar()->value(), 0);
+        QCOMPARE(window.statusText().startsWith(QStringLiteral("1 connection · 122 messages")),
+                 true);
+
+        client.close();
+        QTRY_COMPARE_WITH_TIMEOUT(view->document().index().messageCount(), RowId(2 * kMessages + 4),
+                                  10000);  // and both closes
+        window.stopCapture();
+        QTRY_VERIFY_WITH_TIMEOUT(!view->document().loading(), 10000);
+        QVERIFY(!view->document().live());
+        const QString saved = dir_.filePath(QStringLiteral("live.pcapng"));
+        QString error;
+        QVERIFY2(view->document().saveCapture(saved, error), qPrintable(error));
+        QVERIFY(window.openFile(saved));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded(window), 10000);
+        QCOMPARE(window.captureView()->document().index().messageCount(), RowId(2 * kMessages + 4));
     }
 
     void recentFilesAreCappedAndUnique() {
