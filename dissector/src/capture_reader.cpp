@@ -8,6 +8,7 @@
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -200,6 +201,83 @@ std::optional<std::uint64_t> packetDataOffset(std::span<const std::uint8_t> file
     if (read32(file, data - 8, bigEndian) != capturedLength)
         return std::nullopt;
     return data;
+}
+
+namespace {
+
+constexpr std::uint32_t kSectionHeader = 0x0A0D0D0A;
+constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
+
+// A section header's byte order, from its byte-order magic.
+std::optional<bool> sectionBigEndian(std::span<const std::uint8_t> file, std::uint64_t at) {
+    if (at + 12 > file.size())
+        return std::nullopt;
+    if (read32(file, at + 8, false) == kByteOrderMagic)
+        return false;
+    if (read32(file, at + 8, true) == kByteOrderMagic)
+        return true;
+    return std::nullopt;
+}
+
+std::optional<PacketRecordSpan> nextPcapRecord(std::span<const std::uint8_t> file,
+                                               std::uint64_t from) {
+    // The magic says the byte order: a1b2c3d4 (microseconds) or a1b23c4d
+    // (nanoseconds), written in the writer's order.
+    if (file.size() < 24)
+        return std::nullopt;
+    const bool bigEndian = file[0] == 0xA1;
+    const std::uint64_t at = std::max<std::uint64_t>(from, 24);
+    if (at + 16 > file.size())
+        return std::nullopt;
+    const std::uint32_t captured = read32(file, at + 8, bigEndian);
+    if (at + 16 + std::uint64_t(captured) > file.size())
+        return std::nullopt;
+    return PacketRecordSpan{at + 16, captured, at + 16 + captured};
+}
+
+std::optional<PacketRecordSpan> nextPcapngRecord(std::span<const std::uint8_t> file,
+                                                 std::uint64_t at) {
+    std::optional<bool> bigEndian = sectionBigEndian(file, 0);
+    if (!bigEndian)
+        return std::nullopt;
+    // Every block is at least 12 bytes, so the walk ends.
+    while (at + 12 <= file.size()) {
+        const std::uint32_t type = read32(file, at, *bigEndian);
+        if (type == kSectionHeader) {
+            bigEndian = sectionBigEndian(file, at);
+            if (!bigEndian)
+                return std::nullopt;
+        }
+        const std::uint32_t length = read32(file, at + 4, *bigEndian);
+        if (length < 12 || length % 4 != 0 || at + length > file.size())
+            return std::nullopt;
+        const std::uint64_t end = at + length;
+        if (type == 6 || type == 2) {  // Enhanced Packet Block, obsolete Packet Block
+            if (length < 32)
+                return std::nullopt;
+            const std::uint32_t captured = read32(file, at + 20, *bigEndian);
+            if (at + 28 + std::uint64_t(captured) > end - 4)
+                return std::nullopt;
+            return PacketRecordSpan{at + 28, captured, end};
+        }
+        if (type == 3) {  // Simple Packet Block: the captured length is implied
+            if (length < 16)
+                return std::nullopt;
+            const std::uint32_t original = read32(file, at + 8, *bigEndian);
+            const std::uint32_t captured = std::min<std::uint32_t>(original, length - 16);
+            return PacketRecordSpan{at + 12, captured, end};
+        }
+        at = end;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<PacketRecordSpan> nextPacketRecord(std::span<const std::uint8_t> file,
+                                                 CaptureFormat format, std::uint64_t from) {
+    return format == CaptureFormat::Pcapng ? nextPcapngRecord(file, from)
+                                           : nextPcapRecord(file, from);
 }
 
 }  // namespace sockscope::dissector

@@ -396,7 +396,9 @@ double printLoad(const LoadResult& loaded, const sockscope::ui::CaptureIndex& in
         fileMb);
     const double recordBytes = double(frames) * sizeof(sockscope::ui::FrameRecord) +
                                double(index.messageCount()) * sizeof(sockscope::ui::MessageRecord) +
-                               double(index.packetCount()) * sizeof(sockscope::ui::PacketRecord) +
+                               double(index.packetCount()) /
+                                   double(sockscope::ui::kPacketCheckpointEvery) *
+                                   sizeof(std::uint64_t) +
                                double(segments) * sizeof(sockscope::ui::SegmentRecord);
     std::printf(
         "  malloc in use: %.1f MB more after load = %.1f B per frame (the rest of the "
@@ -404,10 +406,11 @@ double printLoad(const LoadResult& loaded, const sockscope::ui::CaptureIndex& in
         (double(loaded.heapAfter) - double(loaded.heapBefore)) / 1e6,
         frames ? (double(loaded.heapAfter) - double(loaded.heapBefore)) / double(frames) : 0.0);
     std::printf(
-        "  records: frames %zu B, messages %zu B, packets %zu B, segments %zu B each "
-        "= %.1f B per frame in all\n",
+        "  records: frames %zu B, messages %zu B, segments %zu B each, 8 B per %llu "
+        "packets = %.1f B per frame in all\n",
         sizeof(sockscope::ui::FrameRecord), sizeof(sockscope::ui::MessageRecord),
-        sizeof(sockscope::ui::PacketRecord), sizeof(sockscope::ui::SegmentRecord),
+        sizeof(sockscope::ui::SegmentRecord),
+        (unsigned long long)sockscope::ui::kPacketCheckpointEvery,
         frames ? recordBytes / double(frames) : 0.0);
     std::printf("  peak RSS (VmHWM) %.1f MB\n", mb(loaded.peakRss));
 

@@ -340,6 +340,28 @@ private slots:
         }
         QVERIFY(!packetDataOffset(file, kind, file.size() + 4, 10));
         QVERIFY(!packetDataOffset({}, kind, 100, 10));
+
+        // Walking the records from the start (a viewer's sparse index) finds
+        // the same packets, skipping the blocks that hold none.
+        std::uint64_t from = 0;
+        for (std::size_t i = 0; i < r.packets.size(); ++i) {
+            const auto next = nextPacketRecord(file, kind, from);
+            QVERIFY2(next, qPrintable(QStringLiteral("packet %1").arg(i + 1)));
+            QCOMPARE(next->recordEnd, r.packets[i].recordEnd);
+            QCOMPARE(next->capturedLength, r.packets[i].capturedLength);
+            QCOMPARE(*packetDataOffset(file, kind, next->recordEnd, next->capturedLength),
+                     next->dataOffset);
+            from = next->recordEnd;
+        }
+        QVERIFY(!nextPacketRecord(file, kind, from));  // the end
+        // A file cut inside the last record, or bytes that frame nothing, end the walk.
+        const Bytes cut(file.begin(), file.end() - 3);
+        QVERIFY(!nextPacketRecord(cut, kind, r.packets[3].recordEnd));
+        QVERIFY(nextPacketRecord(cut, kind, r.packets[2].recordEnd));
+        Bytes garbage = file;
+        std::fill(garbage.begin() + std::ptrdiff_t(r.packets[0].recordEnd), garbage.end(), 0xFF);
+        QVERIFY(!nextPacketRecord(garbage, kind, r.packets[0].recordEnd));
+        QVERIFY(!nextPacketRecord({}, kind, 0));
     }
 
     void reportsNoRecordEndsUnlessAsked() {

@@ -196,6 +196,57 @@ private slots:
         QVERIFY(wire.payload == deflated_);
     }
 
+    // The index keeps the file offset of every 64th packet only: frames in
+    // any packet, read in any order, with other traffic in between, in pcap
+    // and pcapng, come back whole.
+    void readsFramesFromEveryPacketOfALongCapture_data() {
+        QTest::addColumn<bool>("pcapng");
+        QTest::newRow("pcap") << false;
+        QTest::newRow("pcapng") << true;
+    }
+    void readsFramesFromEveryPacketOfALongCapture() {
+        QFETCH(bool, pcapng);
+        Conversation c;
+        Conversation other(40000, 9999);  // not WebSocket: packets the index steps over
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        other.handshakeTcp();
+        constexpr int kMessages = 300;
+        for (int i = 0; i < kMessages; ++i) {
+            c.client(clientFrame(2, Bytes(std::size_t(i % 50 + 1), std::uint8_t(i))));
+            other.client(bytesOf("noise " + std::to_string(i)));
+        }
+        PcapBuilder b;
+        // Interleaved one for one, so the frames sit in every other packet.
+        for (std::size_t i = 0; i < std::max(c.packets.size(), other.packets.size()); ++i) {
+            if (i < c.packets.size())
+                b.add(c.packets[i], 1700000000 + std::uint32_t(i), 0);
+            if (i < other.packets.size())
+                b.add(other.packets[i], 1700000000 + std::uint32_t(i), 1);
+        }
+        const std::string path =
+            dir_.filePath(pcapng ? QStringLiteral("long.pcapng") : QStringLiteral("long.pcap"))
+                .toStdString();
+        QVERIFY(pcapng ? b.savePcapng(path) : b.save(path));
+        Indexed x;
+        QVERIFY(indexFile(path, x, 50));
+        QVERIFY(x.index.packetCount() > 4 * kPacketCheckpointEvery);
+        QCOMPARE(x.index.frameCount(), RowId(kMessages));
+        PayloadReader reader(
+            x.index, x.file,
+            pcapng ? dissector::CaptureFormat::Pcapng : dissector::CaptureFormat::Pcap);
+        // Backwards, then forwards: the reader's "last packet" shortcut is not the only path.
+        for (int pass = 0; pass < 2; ++pass) {
+            for (int k = 0; k < kMessages; ++k) {
+                const int i = pass == 0 ? kMessages - 1 - k : k;
+                const FrameBytes f = reader.frame(RowId(i), 1 << 20);
+                QVERIFY2(f.complete, qPrintable(QString::number(i)));
+                QCOMPARE(f.payload, Bytes(std::size_t(i % 50 + 1), std::uint8_t(i)));
+            }
+        }
+    }
+
     void missingBytesAreNotInvented() {
         Indexed x;
         QVERIFY(indexFile(path_, x, 1000));

@@ -18,8 +18,10 @@ struct SegmentEntry {
 };
 
 struct CaptureBatch {
-    RowId firstPacket = 1;  // packets are numbered from 1, every one of them listed
-    std::vector<PacketRecord> packets;
+    std::uint64_t packets = 0;  // read since the previous batch (numbered from 1 in all)
+    // Record ends of packets kPacketCheckpointEvery, 2 * kPacketCheckpointEvery, ...
+    std::vector<std::uint64_t> packetCheckpoints;
+    std::uint64_t lastRecordEnd = 0;  // of the batch's last packet (0: none or unknown)
     RowId firstFrame = 0;
     std::vector<FrameRecord> frames;
     RowId firstMessage = 0;
@@ -33,7 +35,7 @@ struct CaptureBatch {
     std::vector<std::pair<RowId, std::uint8_t>> frameFlags;
 
     bool empty() const {
-        return packets.empty() && frames.empty() && messages.empty() && segments.empty() &&
+        return packets == 0 && frames.empty() && messages.empty() && segments.empty() &&
                anomalies.empty() && connections.empty() && frameMessages.empty() &&
                frameFlags.empty();
     }

@@ -178,8 +178,7 @@ void CaptureDocument::drain() {
 }
 
 void CaptureDocument::received(const std::shared_ptr<CaptureBatch>& batch) {
-    if (!batch->packets.empty())
-        liveEnd_ = std::max(liveEnd_, qint64(batch->packets.back().recordEnd));
+    liveEnd_ = std::max(liveEnd_, qint64(batch->lastRecordEnd));
     if (held() || !queued_.empty()) {
         queued_.push_back(batch);
         scheduleDrain();
@@ -206,7 +205,7 @@ void CaptureDocument::loaderFinished(const QString& error) {
 void CaptureDocument::apply(CaptureBatch& batch) {
     const bool live = loader_.live();
     // Every record of the batch was flushed to the growing file before it was sent.
-    if (live && !batch.packets.empty() && batch.packets.back().recordEnd > mapped_.size())
+    if (live && batch.lastRecordEnd > mapped_.size())
         mapCapture();
     const bool rows = !batch.frames.empty() || !batch.messages.empty() ||
                       !batch.connections.empty() || !batch.anomalies.empty();

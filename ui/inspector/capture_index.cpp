@@ -7,8 +7,9 @@ namespace sockscope::ui {
 void CaptureIndex::append(CaptureBatch&& batch) {
     // Rows continue where the previous batch ended; a batch that does not
     // (a loader bug) must not corrupt the links, so its rows are dropped.
-    if (!batch.packets.empty() && batch.firstPacket == packets_.size() + 1)
-        packets_.insert(packets_.end(), batch.packets.begin(), batch.packets.end());
+    packetCount_ += batch.packets;
+    packetCheckpoints_.insert(packetCheckpoints_.end(), batch.packetCheckpoints.begin(),
+                              batch.packetCheckpoints.end());
     if (!batch.frames.empty() && batch.firstFrame == frames_.size()) {
         if (frames_.empty() && firstNs_ == 0)
             firstNs_ = batch.frames.front().tsNs;
@@ -38,6 +39,16 @@ void CaptureIndex::compact() {
     // deques waste at most a block each, and shrinking one copies it whole.)
     for (auto& [key, runs] : segments_)
         runs.shrink_to_fit();
+}
+
+CaptureIndex::PacketWalk CaptureIndex::packetWalk(std::uint64_t number) const {
+    // Checkpoint j is the end of packet (j + 1) * kPacketCheckpointEvery.
+    const std::uint64_t before = number - 1;  // packets ahead of it
+    const std::uint64_t blocks =
+        std::min<std::uint64_t>(before / kPacketCheckpointEvery, packetCheckpoints_.size());
+    if (blocks == 0)
+        return {0, before};
+    return {packetCheckpoints_[blocks - 1], before - blocks * kPacketCheckpointEvery};
 }
 
 const ConnectionRecord* CaptureIndex::connection(std::uint32_t conn) const {

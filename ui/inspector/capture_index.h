@@ -20,9 +20,14 @@ public:
     // Releases spare capacity once nothing more will be appended.
     void compact();
 
-    RowId packetCount() const { return packets_.size(); }
-    // Packets are numbered from 1.
-    const PacketRecord& packet(std::uint64_t number) const { return packets_[number - 1]; }
+    RowId packetCount() const { return packetCount_; }
+    // Where to start walking the file's records to reach packet `number`
+    // (numbered from 1), and how many packets to step over on the way.
+    struct PacketWalk {
+        std::uint64_t from = 0;  // a record end, or 0: the file's start
+        std::uint64_t skip = 0;
+    };
+    PacketWalk packetWalk(std::uint64_t number) const;
 
     RowId frameCount() const { return frames_.size(); }
     const FrameRecord& frame(RowId row) const { return frames_[row]; }
@@ -45,7 +50,8 @@ public:
     std::int64_t firstNs() const { return firstNs_; }
 
 private:
-    std::deque<PacketRecord> packets_;
+    RowId packetCount_ = 0;
+    std::vector<std::uint64_t> packetCheckpoints_;  // see kPacketCheckpointEvery
     std::deque<FrameRecord> frames_;
     std::deque<MessageRecord> messages_;
     std::deque<AnomalyRecord> anomalies_;

@@ -86,11 +86,12 @@ struct SegmentRecord {
     std::uint32_t length = 0;
 };
 
-// Where a packet's bytes are in the capture file (for reading them back).
-struct PacketRecord {
-    std::uint64_t recordEnd = 0;  // CaptureReader's; 0: unknown
-    std::uint32_t capturedLength = 0;
-};
+// Packets are not recorded one by one (most carry no more than a TCP
+// segment; on a busy capture they would cost more than the frames): the
+// index keeps the record end of every kPacketCheckpointEvery-th packet, and
+// a packet's bytes are found by walking the file's records from there
+// (dissector::nextPacketRecord).
+inline constexpr std::uint64_t kPacketCheckpointEvery = 64;
 
 struct AnomalyRecord {
     std::int64_t tsNs = 0;

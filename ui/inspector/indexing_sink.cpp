@@ -7,10 +7,10 @@ namespace sockscope::ui {
 using dissector::Direction;
 
 void IndexingSink::packet(const dissector::RawPacket& packet) {
-    if (batch_.packets.empty())
-        batch_.firstPacket = packet.number;
-    batch_.packets.push_back({packet.recordEnd, packet.capturedLength});
-    nextPacket_ = packet.number + 1;
+    ++batch_.packets;
+    batch_.lastRecordEnd = packet.recordEnd;
+    if (packet.number % kPacketCheckpointEvery == 0)
+        batch_.packetCheckpoints.push_back(packet.recordEnd);
 }
 
 CaptureBatch IndexingSink::takeBatch() {
@@ -19,7 +19,6 @@ CaptureBatch IndexingSink::takeBatch() {
     changed_.clear();
     CaptureBatch out = std::move(batch_);
     batch_ = CaptureBatch{};
-    batch_.firstPacket = nextPacket_;
     batch_.firstFrame = nextFrame_;
     batch_.firstMessage = nextMessage_;
     return out;

@@ -28,7 +28,7 @@ public:
     CaptureBatch takeBatch();
     // Records waiting in the current batch (the loader hands it over when large).
     std::size_t pending() const {
-        return batch_.packets.size() + batch_.frames.size() + batch_.messages.size() +
+        return batch_.packetCheckpoints.size() + batch_.frames.size() + batch_.messages.size() +
                batch_.segments.size() + batch_.anomalies.size();
     }
     // Whether writing the spill file failed (payloads of compressed messages are then missing).
@@ -58,7 +58,6 @@ private:
     std::uint64_t spillSize_ = 0;
     bool spillFailed_ = false;
     CaptureBatch batch_;
-    RowId nextPacket_ = 1;
     RowId nextFrame_ = 0;
     RowId nextMessage_ = 0;
     std::map<std::uint32_t, ConnectionRecord> connections_;

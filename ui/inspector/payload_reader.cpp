@@ -6,6 +6,28 @@
 
 namespace sockscope::ui {
 
+std::optional<dissector::PacketRecordSpan> PayloadReader::packetBytes(std::uint64_t number) const {
+    // The segments of one frame are usually in one packet or in neighbours:
+    // the walk starts at the last packet found when it is on the way.
+    CaptureIndex::PacketWalk walk = index_.packetWalk(number);
+    if (last_ && lastNumber_ <= number && lastNumber_ > number - 1 - walk.skip) {
+        if (lastNumber_ == number)
+            return last_;
+        walk = {last_->recordEnd, number - lastNumber_ - 1};
+    }
+    std::optional<dissector::PacketRecordSpan> record;
+    std::uint64_t from = walk.from;
+    for (std::uint64_t i = 0; i <= walk.skip; ++i) {
+        record = dissector::nextPacketRecord(file_, format_, from);
+        if (!record)
+            return std::nullopt;
+        from = record->recordEnd;
+    }
+    last_ = record;
+    lastNumber_ = number;
+    return record;
+}
+
 std::vector<std::uint8_t> PayloadReader::streamBytes(std::uint32_t conn, dissector::Direction dir,
                                                      std::uint64_t from,
                                                      std::uint64_t count) const {
@@ -25,15 +47,13 @@ std::vector<std::uint8_t> PayloadReader::streamBytes(std::uint32_t conn, dissect
             break;  // a gap in the stream
         if (s.packet == 0 || s.packet > index_.packetCount())
             break;
-        const PacketRecord& p = index_.packet(s.packet);
-        const auto data =
-            dissector::packetDataOffset(file_, format_, p.recordEnd, p.capturedLength);
-        if (!data)
-            break;  // not a file (standard input, live) or not this capture
+        const auto p = packetBytes(s.packet);
+        if (!p)
+            break;  // not a file (standard input) or not this capture
         const std::uint64_t skip = at - s.streamOffset;
         const std::uint64_t n = std::min<std::uint64_t>(s.length - skip, count - out.size());
-        const std::uint64_t begin = *data + s.packetOffset + skip;
-        if (s.packetOffset + skip + n > p.capturedLength || begin + n > file_.size())
+        const std::uint64_t begin = p->dataOffset + s.packetOffset + skip;
+        if (s.packetOffset + skip + n > p->capturedLength || begin + n > file_.size())
             break;
         out.insert(out.end(), file_.begin() + std::ptrdiff_t(begin),
                    file_.begin() + std::ptrdiff_t(begin + n));

@@ -6,6 +6,7 @@
 #include <sockscope/dissector/capture_reader.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -41,10 +42,15 @@ public:
     MessageBytes message(RowId row, std::size_t limit) const;
 
 private:
+    // Where packet `number`'s captured bytes are in the file.
+    std::optional<dissector::PacketRecordSpan> packetBytes(std::uint64_t number) const;
+
     const CaptureIndex& index_;
     std::span<const std::uint8_t> file_;
     dissector::CaptureFormat format_;
     std::span<const std::uint8_t> spill_;
+    mutable std::optional<dissector::PacketRecordSpan> last_;  // the last packet found
+    mutable std::uint64_t lastNumber_ = 0;
 };
 
 }  // namespace sockscope::ui

@@ -55,4 +55,21 @@ std::optional<std::uint64_t> packetDataOffset(std::span<const std::uint8_t> file
                                               CaptureFormat format, std::uint64_t recordEnd,
                                               std::uint32_t capturedLength);
 
+// A packet's record in a capture file held in memory.
+struct PacketRecordSpan {
+    std::uint64_t dataOffset = 0;  // of the first captured byte
+    std::uint32_t capturedLength = 0;
+    std::uint64_t recordEnd = 0;  // where the next record starts
+};
+
+// The first packet record at or after `from` (0: the file's start; else a
+// record end), skipping blocks that hold no packet (pcapng interface,
+// statistics, name blocks...). Lets a viewer keep the file offset of only
+// every Nth packet and walk from there. nullopt at the end of the file or
+// where the bytes do not frame a record (each length is checked against the
+// file). pcapng's byte order comes from the section header at the file's
+// start, and from any later one walked over.
+std::optional<PacketRecordSpan> nextPacketRecord(std::span<const std::uint8_t> file,
+                                                 CaptureFormat format, std::uint64_t from);
+
 }  // namespace sockscope::dissector
