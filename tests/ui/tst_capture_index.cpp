@@ -247,6 +247,42 @@ private slots:
         }
     }
 
+    // Segment records are 16 bytes: longer runs are split, positions beyond
+    // the fields' range are left out (shown as missing, never wrapped).
+    void longSegmentsAreSplitAndHugeOffsetsLeftOut() {
+        IndexingSink sink;
+        dissector::SegmentEvent e;
+        e.conn = 1;
+        e.dir = dissector::Direction::Server;
+        e.streamOffset = 10;
+        e.length = 200000;
+        e.at = {5, 54};
+        sink.onSegment(e);
+        e.streamOffset = kMaxSegmentStreamOffset - 10;  // would pass the 48-bit range
+        e.length = 100;
+        sink.onSegment(e);
+        e.streamOffset = 0;
+        e.at = {kMaxSegmentPacket + 1, 54};  // a packet number past 40 bits
+        sink.onSegment(e);
+        const CaptureBatch batch = sink.takeBatch();
+        QCOMPARE(batch.segments.size(), std::size_t(4));
+        std::uint64_t offset = 10, inPacket = 54, total = 0;
+        for (const SegmentEntry& entry : batch.segments) {
+            QCOMPARE(entry.conn, 1u);
+            QCOMPARE(entry.dir, dissector::Direction::Server);
+            QCOMPARE(std::uint64_t(entry.segment.streamOffset), offset);
+            QCOMPARE(std::uint64_t(entry.segment.packet), std::uint64_t(5));
+            QCOMPARE(std::uint64_t(entry.segment.packetOffset), inPacket);
+            QVERIFY(entry.segment.length <= kMaxSegmentLength);
+            offset += entry.segment.length;
+            inPacket += entry.segment.length;
+            total += entry.segment.length;
+        }
+        QCOMPARE(total, std::uint64_t(200000));
+        QCOMPARE(std::uint64_t(batch.segments.back().segment.length),
+                 std::uint64_t(200000 - 3 * 65535));
+    }
+
     void missingBytesAreNotInvented() {
         Indexed x;
         QVERIFY(indexFile(path_, x, 1000));

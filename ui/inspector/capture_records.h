@@ -79,12 +79,19 @@ struct MessageRecord {
 };
 
 // A run of one direction's stream and where it lies in the capture file.
+// 16 bytes: a busy capture has several per frame. The field widths are far
+// beyond what a capture holds (a 256 TiB stream, 2^40 packets, 16 MiB
+// packets); longer runs are split (see kMaxSegmentLength).
 struct SegmentRecord {
-    std::uint64_t streamOffset = 0;
-    std::uint64_t packet = 0;
-    std::uint32_t packetOffset = 0;  // in the packet's captured bytes
-    std::uint32_t length = 0;
+    std::uint64_t streamOffset : 48 = 0;
+    std::uint64_t length : 16 = 0;
+    std::uint64_t packet : 40 = 0;
+    std::uint64_t packetOffset : 24 = 0;  // in the packet's captured bytes
 };
+inline constexpr std::uint64_t kMaxSegmentLength = (1u << 16) - 1;
+inline constexpr std::uint64_t kMaxSegmentStreamOffset = (std::uint64_t(1) << 48) - 1;
+inline constexpr std::uint64_t kMaxSegmentPacket = (std::uint64_t(1) << 40) - 1;
+inline constexpr std::uint64_t kMaxSegmentPacketOffset = (1u << 24) - 1;
 
 // Packets are not recorded one by one (most carry no more than a TCP
 // segment; on a busy capture they would cost more than the frames): the

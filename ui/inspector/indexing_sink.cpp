@@ -59,13 +59,25 @@ void IndexingSink::onHandshake(const dissector::HandshakeEvent& e) {
 }
 
 void IndexingSink::onSegment(const dissector::SegmentEvent& e) {
-    // Segments longer than 4 GiB do not come out of one packet; split anyway.
+    // Records are compact (SegmentRecord): a run longer than a record holds
+    // (a packet of over 64 KiB, from segmentation offload) becomes several.
+    // Positions past the fields' range cannot be read back: they are not
+    // recorded, and the bytes there show as missing rather than wrong.
     std::uint64_t offset = e.streamOffset;
     std::uint64_t left = e.length;
-    std::uint32_t inPacket = e.at.offset;
+    std::uint64_t inPacket = e.at.offset;
+    if (e.at.packet > kMaxSegmentPacket)
+        return;
     while (left > 0) {
-        const auto piece = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, 0xFFFFFFFFu));
-        batch_.segments.push_back({e.conn, e.dir, {offset, e.at.packet, inPacket, piece}});
+        const std::uint64_t piece = std::min(left, kMaxSegmentLength);
+        if (offset + piece > kMaxSegmentStreamOffset || inPacket + piece > kMaxSegmentPacketOffset)
+            return;
+        SegmentRecord s;
+        s.streamOffset = offset;
+        s.length = piece;
+        s.packet = e.at.packet;
+        s.packetOffset = inPacket;
+        batch_.segments.push_back({e.conn, e.dir, s});
         offset += piece;
         inPacket += piece;
         left -= piece;
