@@ -3,6 +3,7 @@
 // the status bar counts, jumping from an anomaly to its frame, frames mode,
 // "Decode ports as WebSocket", errors for bad files, settings that persist.
 #include <QMimeData>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
@@ -116,6 +117,22 @@ private slots:
         QCOMPARE(view->connectionTabs()->currentWidget(), static_cast<QWidget*>(view->details()));
         QCOMPARE(window.statusText(),
                  QStringLiteral("1 connection · 5 messages · 5 frames · 1 anomaly"));
+
+        // Both tables follow the time display.
+        const QRegularExpression timeOfDay(
+            QStringLiteral("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}$"));
+        view->setTimeDisplay(TimeDisplay::Absolute);
+        const QString anomalyTime =
+            view->anomalyModel().index(0, AnomalyTableModel::Time).data().toString();
+        QVERIFY2(timeOfDay.match(anomalyTime).hasMatch(), qPrintable(anomalyTime));
+        const QString frameTime =
+            view->messageModel().index(0, MessageTableModel::Time).data().toString();
+        QVERIFY2(timeOfDay.match(frameTime).hasMatch(), qPrintable(frameTime));
+        view->setTimeDisplay(TimeDisplay::Delta);
+        QCOMPARE(view->anomalyModel().index(0, AnomalyTableModel::Time).data().toString(),
+                 QStringLiteral("0.000000"));  // the first anomaly has none before it
+        QCOMPARE(view->messageModel().index(0, MessageTableModel::Time).data().toString(),
+                 QStringLiteral("0.000000"));
     }
 
     void dropOpensTheFile() {

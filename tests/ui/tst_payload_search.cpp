@@ -500,6 +500,19 @@ private slots:
         actions.first()->trigger();  // "All opcodes"
         QCOMPARE(model.rowCount(), 12);
         QCOMPARE(opcodes->text(), QStringLiteral("All opcodes"));
+        // Clicking opcodes in the open menu picks several without closing it.
+        QMenu* menu = opcodes->menu();
+        menu->popup(bar.mapToGlobal(QPoint(0, 0)));
+        QVERIFY(QTest::qWaitForWindowExposed(menu));
+        QTest::mouseClick(menu, Qt::LeftButton, {},
+                          menu->actionGeometry(action("opcode-text")).center());
+        QTest::mouseClick(menu, Qt::LeftButton, {},
+                          menu->actionGeometry(action("opcode-binary")).center());
+        QVERIFY(menu->isVisible());
+        QCOMPARE(opcodes->text(), QStringLiteral("text, binary"));
+        menu->hide();
+        actions.first()->trigger();
+        QCOMPARE(model.rowCount(), 12);
 
         // Anomalies only: the invalid UTF-8 message; in frames, its frame.
         anomalies->setChecked(true);

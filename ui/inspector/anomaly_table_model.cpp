@@ -31,6 +31,12 @@ bool AnomalyTableModel::accepts(RowId id) const {
     return !filtered() || connections_.count(document_.index().anomaly(id).conn);
 }
 
+void AnomalyTableModel::setTimeDisplay(TimeDisplay display) {
+    time_ = display;
+    if (rowCount() > 0)
+        emit dataChanged(index(0, Time), index(rowCount() - 1, Time));
+}
+
 void AnomalyTableModel::setConnections(std::set<std::uint32_t> connections) {
     beginResetModel();
     connections_ = std::move(connections);
@@ -118,8 +124,10 @@ QVariant AnomalyTableModel::data(const QModelIndex& index, int role) const {
         case Number:
             return QString::number(id + 1);
         case Time: {
-            const std::int64_t first = document_.index().firstNs();
-            return QString::number(double(a.tsNs - first) / 1e9, 'f', 6);
+            std::optional<std::int64_t> before;
+            if (time_ == TimeDisplay::Delta && index.row() > 0)
+                before = document_.index().anomaly(anomalyAt(index.row() - 1)).tsNs;
+            return formatTime(time_, a.tsNs, document_.index().firstNs(), before);
         }
         case Connection:
             return a.conn ? QString::number(a.conn) : QString();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "inspector/capture_document.h"
+#include "inspector/time_format.h"
 
 namespace sockscope::ui {
 
@@ -24,6 +25,7 @@ public:
 
     // Only the anomalies of these connections; empty: all of them (also those of no connection).
     void setConnections(std::set<std::uint32_t> connections);
+    void setTimeDisplay(TimeDisplay display);
     const std::set<std::uint32_t>& connections() const { return connections_; }
     // The AnomalyRecord behind a row, or kNoRow.
     RowId anomalyAt(int row) const;
@@ -40,6 +42,7 @@ private:
 
     const CaptureDocument& document_;
     std::set<std::uint32_t> connections_;
+    TimeDisplay time_ = TimeDisplay::Relative;
     std::vector<RowId> rows_;  // used when filtered
     RowId shown_ = 0;
 };

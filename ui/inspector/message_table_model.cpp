@@ -5,7 +5,6 @@
 
 #include <QBrush>
 #include <QColor>
-#include <QDateTime>
 #include <QFont>
 
 #include <algorithm>
@@ -247,24 +246,14 @@ int MessageTableModel::columnCount(const QModelIndex& parent) const {
 
 QString MessageTableModel::timeText(RowId id, std::int64_t ns) const {
     const CaptureIndex& index = document_.index();
-    switch (time_) {
-        case TimeDisplay::Absolute:
-            return QDateTime::fromMSecsSinceEpoch(ns / 1000000)
-                       .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) +
-                   QStringLiteral("%1").arg(ns % 1000000 / 1000, 3, 10, QLatin1Char('0'));
-        case TimeDisplay::Relative:
-            return QString::number(double(ns - index.firstNs()) / 1e9, 'f', 6);
-        case TimeDisplay::Delta: {
-            const int row = rowOf(id);
-            const RowId previous = rowId(row - 1);
-            if (previous == kNoRow)
-                return QStringLiteral("0.000000");
-            const std::int64_t before =
+    std::optional<std::int64_t> before;
+    if (time_ == TimeDisplay::Delta) {
+        const RowId previous = rowId(rowOf(id) - 1);
+        if (previous != kNoRow)
+            before =
                 mode_ == Mode::Messages ? index.message(previous).tsNs : index.frame(previous).tsNs;
-            return QString::number(double(ns - before) / 1e9, 'f', 6);
-        }
     }
-    return {};
+    return formatTime(time_, ns, index.firstNs(), before);
 }
 
 QString MessageTableModel::previewText(RowId id) const {

@@ -14,10 +14,9 @@
 #include <vector>
 
 #include "inspector/capture_document.h"
+#include "inspector/time_format.h"
 
 namespace sockscope::ui {
-
-enum class TimeDisplay { Absolute, Relative, Delta };
 
 struct RowFilter {
     std::set<std::uint32_t> connections;  // empty: all

@@ -234,6 +234,7 @@ void CaptureView::setFollowTail(bool follow) {
 
 void CaptureView::setTimeDisplay(TimeDisplay display) {
     messages_->setTimeDisplay(display);
+    anomalies_->setTimeDisplay(display);
 }
 
 void CaptureView::focusSearch() {

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QToolButton>
 
 #include <algorithm>
@@ -92,6 +93,7 @@ FilterBar::FilterBar(const CaptureDocument& document, MessageTableModel& model, 
         apply();
     });
     opcodes_->setMenu(menu);
+    menu->installEventFilter(this);  // picking several opcodes keeps the menu open
     updateOpcodeButton();
 
     anomalies_ = new QCheckBox(tr("Anomalies only"), this);
@@ -164,6 +166,16 @@ QString FilterBar::searchStatus() const {
 }
 
 bool FilterBar::eventFilter(QObject* watched, QEvent* event) {
+    // A click on an opcode toggles it without closing the menu (QMenu closes
+    // on every trigger), so several can be chosen in one visit.
+    if (watched == opcodes_->menu() && event->type() == QEvent::MouseButtonRelease) {
+        auto* menu = opcodes_->menu();
+        QAction* action = menu->actionAt(static_cast<QMouseEvent*>(event)->position().toPoint());
+        if (action && action->isCheckable() && action->isEnabled()) {
+            action->toggle();
+            return true;
+        }
+    }
     if (watched == searchEdit_ && event->type() == QEvent::KeyPress &&
         static_cast<QKeyEvent*>(event)->key() == Qt::Key_Escape && !searchEdit_->text().isEmpty()) {
         searchEdit_->clear();
