@@ -135,12 +135,7 @@ private:
 };
 
 void printHeader(const Options& o) {
-    std::printf("Sockscope bench_codec\n");
-    std::printf("CPU:       %s (%u online; %s)\n", cpuModel().c_str(), onlineCpuCount(),
-                cacheSummary().c_str());
-    std::printf("Compiler:  %s, build type %s\n", compilerName().c_str(), SOCKSCOPE_BUILD_TYPE);
-    std::printf("Load avg:  %s (other work on these CPUs makes the figures noisy)\n",
-                loadAverage().c_str());
+    bench::printHeader("bench_codec", SOCKSCOPE_BUILD_TYPE);
     std::printf(
         "Timing:    best of %d runs of >= %.2f s each; a run's figure is its median pass\n"
         "           time (preempted passes do not count); std::chrono::steady_clock\n",

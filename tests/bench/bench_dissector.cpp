@@ -257,13 +257,7 @@ int main(int argc, char** argv) {
                      std::strerror(errno));
         return 1;
     }
-    std::printf("Sockscope bench_dissector\n");
-    std::printf("CPU:       %s (%u online; %s)\n", bench::cpuModel().c_str(),
-                bench::onlineCpuCount(), bench::cacheSummary().c_str());
-    std::printf("Compiler:  %s, build type %s\n", bench::compilerName().c_str(),
-                SOCKSCOPE_BUILD_TYPE);
-    std::printf("Load avg:  %s (other work on these CPUs makes the figures noisy)\n",
-                bench::loadAverage().c_str());
+    bench::printHeader("bench_dissector", SOCKSCOPE_BUILD_TYPE);
     std::printf("Units:     1 MB = 1e6 B; rates count capture-file bytes and WebSocket frames\n\n");
 
     const WorkloadResult mixed =

@@ -429,13 +429,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bench_gui: cannot start the launcher\n");
         return 1;
     }
-    std::printf("Sockscope bench_gui\n");
-    std::printf("CPU:       %s (%u online; %s)\n", bench::cpuModel().c_str(),
-                bench::onlineCpuCount(), bench::cacheSummary().c_str());
-    std::printf("Compiler:  %s, build type %s\n", bench::compilerName().c_str(),
-                SOCKSCOPE_BUILD_TYPE);
-    std::printf("Load avg:  %s (other work on these CPUs makes the figures noisy)\n",
-                bench::loadAverage().c_str());
+    bench::printHeader("bench_gui", SOCKSCOPE_BUILD_TYPE);
     std::printf("Units:     1 MB = 1e6 B\n");
     bench::CaptureGeneratorStats gen;
     if (!prepareCapture(o, gen))

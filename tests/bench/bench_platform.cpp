@@ -1,5 +1,7 @@
 #include "bench_platform.h"
 
+#include <cstdio>
+
 #include <fstream>
 #include <string_view>
 #include <thread>
@@ -73,6 +75,15 @@ std::string loadAverage() {
         end = line.find(' ', end == 0 ? 0 : end + 1);
     }
     return line.substr(0, end);
+}
+
+void printHeader(const char* program, const char* buildType) {
+    std::printf("Sockscope %s\n", program);
+    std::printf("CPU:       %s (%u online; %s)\n", cpuModel().c_str(), onlineCpuCount(),
+                cacheSummary().c_str());
+    std::printf("Compiler:  %s, build type %s\n", compilerName().c_str(), buildType);
+    std::printf("Load avg:  %s (other work on these CPUs makes the figures noisy)\n",
+                loadAverage().c_str());
 }
 
 }  // namespace bench

@@ -7,20 +7,6 @@
 
 namespace sockscope::ui {
 
-BarChart::BarChart(QWidget* parent) : QWidget(parent) {
-    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
-}
-
-void BarChart::setAxes(ChartAxes axes) {
-    axes_ = std::move(axes);
-    update();
-}
-
-void BarChart::setSeries(std::vector<ChartSeries> series) {
-    series_ = std::move(series);
-    update();
-}
-
 void BarChart::paintEvent(QPaintEvent*) {
     QPainter painter(this);
     painter.fillRect(rect(), palette().color(QPalette::Base));

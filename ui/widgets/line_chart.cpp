@@ -8,20 +8,6 @@
 
 namespace sockscope::ui {
 
-LineChart::LineChart(QWidget* parent) : QWidget(parent) {
-    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
-}
-
-void LineChart::setAxes(ChartAxes axes) {
-    axes_ = std::move(axes);
-    update();
-}
-
-void LineChart::setSeries(std::vector<ChartSeries> series) {
-    series_ = std::move(series);
-    update();
-}
-
 void LineChart::paintEvent(QPaintEvent*) {
     QPainter painter(this);
     painter.fillRect(rect(), palette().color(QPalette::Base));
