@@ -83,6 +83,7 @@ private slots:
         QCOMPARE(view->connectionModel().rowCount(), 1);
         QCOMPARE(view->messageModel().rowCount(), 5);
         QCOMPARE(view->anomalyModel().rowCount(), 1);
+        QCOMPARE(view->document().format(), dissector::CaptureFormat::Pcap);  // saved as pcap
         QCOMPARE(window.statusText(),
                  QStringLiteral("1 connection · 5 messages · 5 frames · 1 anomaly"));
         QCOMPARE(view->connectionTabs()->tabText(3), QStringLiteral("Anomalies (1)"));
@@ -219,6 +220,7 @@ private slots:
         CaptureView* view = window.captureView();
         QVERIFY(view->document().live());
         QVERIFY(view->followTail());
+        QCOMPARE(view->document().format(), dissector::CaptureFormat::Pcapng);
         QVERIFY(window.windowTitle().startsWith(QStringLiteral("Live capture on lo")));
 
         QWebSocket client;

@@ -47,6 +47,8 @@ public:
     // Writes the capture as it is so far: a live capture's packets (pcapng) up
     // to the last batch received, or a copy of the opened file.
     bool saveCapture(const QString& path, QString& error) const;
+    // The format saveCapture writes: a live capture's pcapng, or the opened file's own.
+    dissector::CaptureFormat format() const { return format_; }
     // Kernel drops of the live capture so far (0 for files).
     quint64 droppedPackets() const { return loader_.droppedPackets(); }
 

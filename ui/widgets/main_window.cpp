@@ -442,10 +442,13 @@ void MainWindow::chooseWsPorts() {
 void MainWindow::saveCaptureAs() {
     if (!view_)
         return;
+    // The capture is saved as it is (a copy of the file, or the live pcapng):
+    // the name offered matches what is written.
     QSettings settings;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save Capture As"),
-                                                      settings.value(key::LastDirectory).toString(),
-                                                      tr("pcapng (*.pcapng)"));
+    const bool pcapng = view_->document().format() == dissector::CaptureFormat::Pcapng;
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save Capture As"), settings.value(key::LastDirectory).toString(),
+        pcapng ? tr("pcapng (*.pcapng)") : tr("pcap (*.pcap)"));
     if (path.isEmpty())
         return;
     QString error;
