@@ -280,8 +280,10 @@ PageTimes scroll(MessageTableModel& model, int pages) {
 std::uint64_t segmentCount(const sockscope::ui::CaptureIndex& index) {
     std::uint64_t n = 0;
     for (const auto& [id, record] : index.connections())
-        n += index.segments(id, sockscope::dissector::Direction::Client).size() +
-             index.segments(id, sockscope::dissector::Direction::Server).size();
+        for (const auto dir :
+             {sockscope::dissector::Direction::Client, sockscope::dissector::Direction::Server})
+            if (const sockscope::ui::StreamMap* stream = index.stream(id, dir))
+                n += stream->runCount();
     return n;
 }
 
@@ -394,24 +396,21 @@ double printLoad(const LoadResult& loaded, const sockscope::ui::CaptureIndex& in
         growth / 1e6, perFrame,
         frames ? (double(loaded.anonTrimmed) - double(loaded.anonBefore)) / double(frames) : 0.0,
         fileMb);
-    const double recordBytes = double(frames) * sizeof(sockscope::ui::FrameRecord) +
-                               double(index.messageCount()) * sizeof(sockscope::ui::MessageRecord) +
-                               double(index.packetCount()) /
-                                   double(sockscope::ui::kPacketCheckpointEvery) *
-                                   sizeof(std::uint64_t) +
-                               double(segments) * sizeof(sockscope::ui::SegmentRecord);
     std::printf(
         "  malloc in use: %.1f MB more after load = %.1f B per frame (the rest of the "
         "growth is freed memory malloc keeps)\n",
         (double(loaded.heapAfter) - double(loaded.heapBefore)) / 1e6,
         frames ? (double(loaded.heapAfter) - double(loaded.heapBefore)) / double(frames) : 0.0);
+    const sockscope::ui::CaptureIndex::MemoryUse use = index.memoryUse();
+    const auto bytesPerFrame = [frames](std::uint64_t bytes) {
+        return frames ? double(bytes) / double(frames) : 0.0;
+    };
     std::printf(
-        "  records: frames %zu B, messages %zu B, segments %zu B each, 8 B per %llu "
-        "packets = %.1f B per frame in all\n",
-        sizeof(sockscope::ui::FrameRecord), sizeof(sockscope::ui::MessageRecord),
-        sizeof(sockscope::ui::SegmentRecord),
-        (unsigned long long)sockscope::ui::kPacketCheckpointEvery,
-        frames ? recordBytes / double(frames) : 0.0);
+        "  index per frame: frames %.1f B, messages %.1f B, stream maps %.1f B (%.2f B per "
+        "segment), packet checkpoints %.1f B; %llu records kept whole\n",
+        bytesPerFrame(use.frames), bytesPerFrame(use.messages), bytesPerFrame(use.streams),
+        segments ? double(use.streams) / double(segments) : 0.0, bytesPerFrame(use.packets),
+        (unsigned long long)use.escapedRecords);
     std::printf("  peak RSS (VmHWM) %.1f MB\n", mb(loaded.peakRss));
 
     return perFrame;

@@ -127,7 +127,7 @@ private slots:
         QCOMPARE(index.connections().size(), std::size_t(1));
         const ConnectionRecord& c = *index.connection(1);
         QVERIFY(c.handshake);
-        QVERIFY(c.handshake->deflate);
+        QVERIFY(c.handshake->info().deflate);
         // Hello, the ping, the fragmented message, the close: the reserved
         // opcode frame makes no message.
         QCOMPARE(c.client_.messages, std::uint64_t(4));
@@ -247,40 +247,64 @@ private slots:
         }
     }
 
-    // Segment records are 16 bytes: longer runs are split, positions beyond
-    // the fields' range are left out (shown as missing, never wrapped).
-    void longSegmentsAreSplitAndHugeOffsetsLeftOut() {
+    // Runs of any size and position reach the index as they are (the stream
+    // map's varints have no field limits to split or drop them at).
+    void segmentRunsReachTheIndexWhole() {
         IndexingSink sink;
         dissector::SegmentEvent e;
         e.conn = 1;
         e.dir = dissector::Direction::Server;
         e.streamOffset = 10;
-        e.length = 200000;
+        e.length = 200000;  // a segmentation-offload packet
         e.at = {5, 54};
         sink.onSegment(e);
-        e.streamOffset = kMaxSegmentStreamOffset - 10;  // would pass the 48-bit range
+        e.streamOffset = (std::uint64_t(1) << 50) + 7;  // past any fixed-width field
         e.length = 100;
+        e.at = {(std::uint64_t(1) << 41) + 3, 70000};
         sink.onSegment(e);
-        e.streamOffset = 0;
-        e.at = {kMaxSegmentPacket + 1, 54};  // a packet number past 40 bits
-        sink.onSegment(e);
-        const CaptureBatch batch = sink.takeBatch();
-        QCOMPARE(batch.segments.size(), std::size_t(4));
-        std::uint64_t offset = 10, inPacket = 54, total = 0;
-        for (const SegmentEntry& entry : batch.segments) {
-            QCOMPARE(entry.conn, 1u);
-            QCOMPARE(entry.dir, dissector::Direction::Server);
-            QCOMPARE(std::uint64_t(entry.segment.streamOffset), offset);
-            QCOMPARE(std::uint64_t(entry.segment.packet), std::uint64_t(5));
-            QCOMPARE(std::uint64_t(entry.segment.packetOffset), inPacket);
-            QVERIFY(entry.segment.length <= kMaxSegmentLength);
-            offset += entry.segment.length;
-            inPacket += entry.segment.length;
-            total += entry.segment.length;
-        }
-        QCOMPARE(total, std::uint64_t(200000));
-        QCOMPARE(std::uint64_t(batch.segments.back().segment.length),
-                 std::uint64_t(200000 - 3 * 65535));
+        CaptureBatch batch = sink.takeBatch();
+        QCOMPARE(batch.segments.size(), std::size_t(2));
+        QCOMPARE(batch.segments[0].run, (StreamRun{10, 200000, 5, 54}));
+        QCOMPARE(batch.segments[1].run, (StreamRun{(std::uint64_t(1) << 50) + 7, 100,
+                                                   (std::uint64_t(1) << 41) + 3, 70000}));
+        CaptureIndex index;
+        index.append(std::move(batch));
+        QVERIFY(!index.stream(1, dissector::Direction::Client));
+        const StreamMap* stream = index.stream(1, dissector::Direction::Server);
+        QVERIFY(stream);
+        QCOMPARE(stream->runCount(), std::uint64_t(2));
+        StreamMap::Cursor cursor = stream->from(std::uint64_t(1) << 49);
+        StreamRun run;
+        QVERIFY(cursor.next(run));
+        QCOMPARE(run, (StreamRun{(std::uint64_t(1) << 50) + 7, 100, (std::uint64_t(1) << 41) + 3,
+                                 70000}));
+        QVERIFY(!cursor.next(run));
+    }
+
+    // The index packs header lists into one string: every line comes back in
+    // order, with empty values, repeated names and bytes past ASCII.
+    void storedHandshakeGivesBackEveryHeader() {
+        dissector::HandshakeEvent e;
+        e.conn = 7;
+        e.target = "/chat?room=1";
+        e.status = 101;
+        e.requestHeaders = {
+            {"Host", "example.com:8080"},
+            {"Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"},
+            {"X-Empty", ""},
+            {"Cookie", "a=1"},
+            {"Cookie", "b=\xc3\xa9"}};
+        e.responseHeaders = {{"Upgrade", "websocket"},
+                             {"Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}};
+        const StoredHandshake stored(e);
+        QVERIFY(stored.info().requestHeaders.empty());
+        QCOMPARE(stored.info().target, e.target);
+        const dissector::HandshakeEvent back = stored.event();
+        QCOMPARE(back.requestHeaders, e.requestHeaders);
+        QCOMPARE(back.responseHeaders, e.responseHeaders);
+        QCOMPARE(back.conn, 7u);
+        QCOMPARE(back.status, 101);
+        QVERIFY(StoredHandshake(dissector::HandshakeEvent{}).event().requestHeaders.empty());
     }
 
     void missingBytesAreNotInvented() {

@@ -181,7 +181,7 @@ private slots:
         const ConnectionRecord* right = document->index().connection(2);
         QVERIFY(wrong && wrong->handshake && right && right->handshake);
 
-        const HandshakeReport bad = analyzeHandshake(*wrong->handshake);
+        const HandshakeReport bad = analyzeHandshake(wrong->handshake->event());
         QVERIFY(bad.seen);
         QCOMPARE(bad.accept.verdict, AcceptVerdict::Mismatch);
         QCOMPARE(bad.accept.key, QStringLiteral("dGhlIHNhbXBsZSBub25jZQ=="));
@@ -191,7 +191,7 @@ private slots:
                  QStringLiteral("Sec-WebSocket-Accept is wrong: expected %1, received %2.")
                      .arg(kGoodAccept, kWrongAccept));
 
-        const HandshakeReport good = analyzeHandshake(*right->handshake);
+        const HandshakeReport good = analyzeHandshake(right->handshake->event());
         QCOMPARE(good.accept.verdict, AcceptVerdict::Match);
         QCOMPARE(good.accept.expected, kGoodAccept);
         QCOMPARE(good.accept.received, kGoodAccept);
@@ -217,7 +217,7 @@ private slots:
         QVERIFY(document);
         const ConnectionRecord* c = document->index().connection(1);
         QVERIFY(c && c->handshake);
-        const HandshakeReport r = analyzeHandshake(*c->handshake);
+        const HandshakeReport r = analyzeHandshake(c->handshake->event());
         QCOMPARE(r.accept.verdict, AcceptVerdict::Match);
         QCOMPARE(r.subprotocol, std::optional(QStringLiteral("chat")));
         QCOMPARE(r.offeredSubprotocols,
@@ -526,7 +526,7 @@ private slots:
         std::vector<std::uint64_t> clientRate(33), serverRate(33);
         const CaptureIndex& index = document->index();
         for (RowId m = 0; m < index.messageCount(); ++m) {
-            const MessageRecord& r = index.message(m);
+            const MessageRecord r = index.message(m);
             auto& rate = r.fromServer() ? serverRate : clientRate;
             rate[std::size_t((r.tsNs - record->firstNs) / s.rateBucketNs)] += 1;
         }

@@ -288,8 +288,8 @@ private slots:
         f.opcode = 2;
         f.payloadLength = 300;
         f.headerLength = 8;
-        f.maskKey = {1, 2, 3, 4};
-        QCOMPARE(toHex(headerBytesOf(f)), std::string("c2fe012c01020304"));
+        // The mask key is read from the file only: the rebuilt header stops before it.
+        QCOMPARE(toHex(headerBytesOf(f)), std::string("c2fe012c"));
         f.flags = 0;
         f.payloadLength = 5;
         f.headerLength = 10;  // a non-minimal 64-bit length stays as it was sent
@@ -629,7 +629,7 @@ private slots:
         QVERIFY(load(document, cutPath_));
         DetailsPanel panel(document);
         QCOMPARE(document.index().frameCount(), RowId(2));
-        const FrameRecord& big = document.index().frame(0);
+        const FrameRecord big = document.index().frame(0);
         QCOMPARE(big.payloadLength, std::uint64_t(200));
         panel.showFrame(0);
         QCOMPARE(fieldValue(panel.headerTree(), u"Payload length"_s), u"200"_s);

@@ -44,7 +44,7 @@ struct Expected {
 QString describe(const CaptureDocument& document, RowId first = 0) {
     QStringList rows;
     for (RowId m = first; m < document.index().messageCount(); ++m) {
-        const MessageRecord& r = document.index().message(m);
+        const MessageRecord r = document.index().message(m);
         rows << QStringLiteral("%1 %2 %3")
                     .arg(int(r.opcode))
                     .arg(r.fromServer() ? QStringLiteral("server") : QStringLiteral("client"),
@@ -322,9 +322,9 @@ private slots:
         QCOMPARE(document.index().connections().size(), std::size_t(1));
         const ConnectionRecord* connection = document.index().connection(1);
         QVERIFY(connection && connection->handshake);
-        QCOMPARE(connection->handshake->target, std::string("/live?room=1"));
-        QCOMPARE(connection->handshake->status, 101);
-        QVERIFY(connection->handshake->acceptOk);
+        QCOMPARE(connection->handshake->info().target, std::string("/live?room=1"));
+        QCOMPARE(connection->handshake->info().status, 101);
+        QVERIFY(connection->handshake->info().acceptOk);
         QCOMPARE(connection->server.port, port);
         QCOMPARE(describe(document), describe(expected));
         QVERIFY(!status.isEmpty());
@@ -393,7 +393,8 @@ private slots:
         QCOMPARE(reopenedFinished.at(0).at(0).toString(), QString());
         QCOMPARE(reopened.index().packetCount(), document.index().packetCount());
         QCOMPARE(describe(reopened), describe(expected));
-        QCOMPARE(reopened.index().connection(1)->handshake->target, std::string("/live?room=1"));
+        QCOMPARE(reopened.index().connection(1)->handshake->info().target,
+                 std::string("/live?room=1"));
         QCOMPARE(reopened.index().connection(1)->end, document.index().connection(1)->end);
     }
 

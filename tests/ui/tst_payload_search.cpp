@@ -194,12 +194,13 @@ private slots:
         QVERIFY(index.message(8).flags & message_flag::Invalid);
         QCOMPARE(index.message(11).conn, 2u);
         // The spanning message's frame really lies in three segments.
-        const FrameRecord& f = index.frame(4);
+        const FrameRecord f = index.frame(4);
         const std::uint64_t end = f.streamOffset + f.headerLength + f.payloadLength;
         int segments = 0;
-        for (const SegmentRecord& s : index.segments(1, dissector::Direction::Client))
-            if (s.streamOffset < end && s.streamOffset + s.length > f.streamOffset)
-                ++segments;
+        StreamMap::Cursor cursor =
+            index.stream(1, dissector::Direction::Client)->from(f.streamOffset);
+        for (StreamRun s; cursor.next(s) && s.streamOffset < end;)
+            ++segments;
         QCOMPARE(segments, 3);
         const MessageBytes spanning = document.messageBytes(4, 1 << 20);
         QVERIFY(spanning.complete);

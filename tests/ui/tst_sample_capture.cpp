@@ -48,7 +48,7 @@ std::vector<Message> messagesOf(const CaptureDocument& document, std::uint32_t c
     std::vector<Message> out;
     const CaptureIndex& index = document.index();
     for (RowId row = 0; row < index.messageCount(); ++row) {
-        const MessageRecord& m = index.message(row);
+        const MessageRecord m = index.message(row);
         if (m.conn == conn && m.fromServer() == (dir == dissector::Direction::Server))
             out.push_back({row, m, bytesOf(document.messageBytes(row, 4096).payload)});
     }
@@ -134,15 +134,15 @@ private slots:
 
         // permessage-deflate negotiated on the first only, with its window parameter.
         const ConnectionRecord* chat = index.connection(1);
-        QVERIFY(chat && chat->handshake && chat->handshake->acceptOk);
-        QVERIFY(chat->handshake->deflate.has_value());
-        QCOMPARE(chat->handshake->deflate->clientMaxWindowBits, 12);
-        QCOMPARE(chat->handshake->deflate->serverMaxWindowBits, 15);
-        QVERIFY(!chat->handshake->deflate->clientNoContextTakeover);
-        QVERIFY(!chat->handshake->deflate->serverNoContextTakeover);
+        QVERIFY(chat && chat->handshake && chat->handshake->info().acceptOk);
+        QVERIFY(chat->handshake->info().deflate.has_value());
+        QCOMPARE(chat->handshake->info().deflate->clientMaxWindowBits, 12);
+        QCOMPARE(chat->handshake->info().deflate->serverMaxWindowBits, 15);
+        QVERIFY(!chat->handshake->info().deflate->clientNoContextTakeover);
+        QVERIFY(!chat->handshake->info().deflate->serverNoContextTakeover);
         const ConnectionRecord* echo = index.connection(2);
-        QVERIFY(echo && echo->handshake && echo->handshake->acceptOk);
-        QVERIFY(!echo->handshake->deflate.has_value());
+        QVERIFY(echo && echo->handshake && echo->handshake->info().acceptOk);
+        QVERIFY(!echo->handshake->info().deflate.has_value());
 
         QCOMPARE(index.messageCount(), RowId(21));
         QCOMPARE(index.frameCount(), RowId(23));
@@ -201,12 +201,12 @@ private slots:
         QVERIFY(!(index.frame(parts[0]).flags & frame_flag::Fin));
         QVERIFY(index.frame(parts[2]).flags & frame_flag::Fin);
         QCOMPARE(parts[1] - parts[0], RowId(3));  // the ping and the pong
-        const FrameRecord& ping = index.frame(parts[0] + 1);
+        const FrameRecord ping = index.frame(parts[0] + 1);
         QCOMPARE(ping.opcode, std::uint8_t(9));
         QCOMPARE(ping.conn, std::uint32_t(1));
         QVERIFY(!ping.fromServer());
         QCOMPARE(ping.message, chatClient[3].row);
-        const FrameRecord& pong = index.frame(parts[0] + 2);
+        const FrameRecord pong = index.frame(parts[0] + 2);
         QCOMPARE(pong.opcode, std::uint8_t(10));
         QVERIFY(pong.fromServer());
         QCOMPARE(pong.message, chatServer[4].row);
@@ -256,10 +256,12 @@ private slots:
         // Every other client frame is masked, with keys that differ.
         std::set<std::array<std::uint8_t, 4>> keys;
         for (RowId f = 0; f < index.frameCount(); ++f) {
-            const FrameRecord& frame = index.frame(f);
+            const FrameRecord frame = index.frame(f);
             if (!frame.fromServer() && f != anomaly.frame) {
                 QVERIFY(frame.flags & frame_flag::Masked);
-                keys.insert(frame.maskKey);
+                const FrameBytes bytes = document.frameBytes(f, 16);
+                QVERIFY(bytes.maskKey);
+                keys.insert(*bytes.maskKey);
             }
         }
         QCOMPARE(keys.size(), std::size_t(11));

@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "inspector/capture_records.h"
+#include "inspector/stream_map.h"
 
 namespace sockscope::ui {
 
 struct SegmentEntry {
     std::uint32_t conn = 0;
     dissector::Direction dir = dissector::Direction::Client;
-    SegmentRecord segment;
+    StreamRun run;
 };
 
 struct CaptureBatch {

@@ -1,4 +1,5 @@
 #include "inspector/capture_document.h"
+#include "inspector/malloc_policy.h"
 
 #include <malloc.h>
 
@@ -50,6 +51,7 @@ bool copyFile(const QString& from, qint64 length, const QString& to, QString& er
 }  // namespace
 
 CaptureDocument::CaptureDocument(QObject* parent) : QObject(parent) {
+    limitMallocHoarding();
     connect(&loader_, &CaptureLoader::batchReady, this, &CaptureDocument::received);
     connect(&loader_, &CaptureLoader::progress, this, &CaptureDocument::progress);
     connect(&loader_, &CaptureLoader::finished, this,
@@ -196,7 +198,9 @@ void CaptureDocument::loaderFinished(const QString& error) {
     loading_ = false;
     error_ = error;
     // The index stops growing: give back the growth slack of its vectors and
-    // the batches' freed memory that malloc would otherwise keep.
+    // the loader's freed memory that malloc would otherwise keep (once its
+    // thread has ended: a live thread's malloc cache pins pages of its arena).
+    loader_.joinFinished();
     index_.compact();
     ::malloc_trim(0);
     emit finished(error);

@@ -1,16 +1,18 @@
 #pragma once
 // Everything a viewer knows about a capture, as compact records appended
-// batch by batch (CaptureBatch) on the GUI thread. Storage is std::deque: it
-// grows without moving what is there (no reallocation peak at millions of
-// rows) and indexes in constant time. Qt-free.
+// batch by batch (CaptureBatch) on the GUI thread: frames and messages
+// packed in chunks that never move (RecordStore), each direction's stream
+// runs delta-encoded (StreamMap), a checkpoint every kPacketCheckpointEvery
+// packets. Qt-free.
 
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "inspector/capture_batch.h"
+#include "inspector/record_store.h"
 
 namespace sockscope::ui {
 
@@ -30,9 +32,9 @@ public:
     PacketWalk packetWalk(std::uint64_t number) const;
 
     RowId frameCount() const { return frames_.size(); }
-    const FrameRecord& frame(RowId row) const { return frames_[row]; }
+    FrameRecord frame(RowId row) const { return frames_.get(row); }
     RowId messageCount() const { return messages_.size(); }
-    const MessageRecord& message(RowId row) const { return messages_[row]; }
+    MessageRecord message(RowId row) const { return messages_.get(row, frames_); }
     RowId anomalyCount() const { return anomalies_.size(); }
     const AnomalyRecord& anomaly(RowId row) const { return anomalies_[row]; }
 
@@ -40,11 +42,26 @@ public:
     const std::map<std::uint32_t, ConnectionRecord>& connections() const { return connections_; }
     const ConnectionRecord* connection(std::uint32_t conn) const;
 
-    // One direction's stream runs, in stream order.
-    std::span<const SegmentRecord> segments(std::uint32_t conn, dissector::Direction dir) const;
+    // Where one direction's stream lies in the file (nullptr: no runs).
+    const StreamMap* stream(std::uint32_t conn, dissector::Direction dir) const;
 
     // The frames of a message, in order (found from its first frame onwards).
     std::vector<RowId> framesOf(RowId message) const;
+
+    // The packet that holds a frame's first byte, and the one that holds a
+    // message's last byte (0: not in the capture).
+    std::uint64_t framePacket(RowId frame) const;
+    std::uint64_t messagePacket(RowId message) const;
+
+    // Heap bytes held, by kind (for the benchmark's accounting).
+    struct MemoryUse {
+        std::uint64_t frames = 0;
+        std::uint64_t messages = 0;
+        std::uint64_t streams = 0;
+        std::uint64_t packets = 0;
+        std::uint64_t escapedRecords = 0;  // frames and messages kept whole
+    };
+    MemoryUse memoryUse() const;
 
     // Time of the first packet that carried WebSocket traffic (for relative times).
     std::int64_t firstNs() const { return firstNs_; }
@@ -52,11 +69,11 @@ public:
 private:
     RowId packetCount_ = 0;
     std::vector<std::uint64_t> packetCheckpoints_;  // see kPacketCheckpointEvery
-    std::deque<FrameRecord> frames_;
-    std::deque<MessageRecord> messages_;
+    FrameStore frames_;
+    MessageStore messages_;
     std::deque<AnomalyRecord> anomalies_;
     std::map<std::uint32_t, ConnectionRecord> connections_;
-    std::map<std::pair<std::uint32_t, bool>, std::vector<SegmentRecord>> segments_;
+    std::unordered_map<std::uint64_t, StreamMap> streams_;  // by streamKey()
     std::int64_t firstNs_ = 0;
 };
 

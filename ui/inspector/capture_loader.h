@@ -45,6 +45,13 @@ public:
     // Stops a file load (finished() says "cancelled") or a live capture (a normal end).
     void cancel() { cancel_ = true; }
     bool running() const { return running_; }
+    // After finished(): waits for the thread, which is then only returning.
+    // Its end hands the malloc cache it kept to the allocator (see
+    // CaptureDocument::loaderFinished).
+    void joinFinished() {
+        if (!running_ && thread_.joinable())
+            thread_.join();
+    }
     bool live() const { return live_; }
     // The file decompressed payloads are appended to (MessageRecord::spillOffset).
     QString spillPath() const { return spill_ ? spill_->fileName() : QString(); }

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "inspector/stored_handshake.h"
+
 namespace sockscope::ui {
 
 using RowId = std::uint64_t;  // 64-bit everywhere: no 2^31-row ceiling
@@ -31,20 +33,19 @@ inline constexpr std::uint8_t Masked = 1 << 5;
 inline constexpr std::uint8_t Anomaly = 1 << 6;  // an anomaly points at this frame's packet
 }  // namespace frame_flag
 
-// 56 bytes. Where the frame's bytes are: `streamOffset` in its direction's
-// stream, mapped to packets by the direction's SegmentRecords.
+// One frame, as the index hands it out (RecordStore keeps it in 24 bytes).
+// Where the frame's bytes are: `streamOffset` in its direction's stream,
+// mapped to packets by the direction's StreamMap. The mask key is read back
+// from the file with the header (PayloadReader), like the payload.
 struct FrameRecord {
-    std::int64_t tsNs = 0;  // capture time, nanoseconds since the epoch
-    std::uint64_t packet = 0;
+    std::int64_t tsNs = 0;           // capture time, nanoseconds since the epoch
     std::uint64_t streamOffset = 0;  // of the header's first byte
     std::uint64_t payloadLength = 0;
     RowId message = kNoRow;  // the message it belongs to, once that message is complete
     std::uint32_t conn = 0;
-    std::array<std::uint8_t, 4> maskKey{};
     std::uint8_t headerLength = 0;  // 2 .. 14
     std::uint8_t opcode = 0;
     std::uint8_t flags = 0;  // frame_flag bits
-    std::uint8_t reserved = 0;
 
     bool fromServer() const { return flags & frame_flag::Server; }
     dissector::Direction direction() const {
@@ -60,10 +61,9 @@ inline constexpr std::uint8_t Truncated = 1 << 3;  // payload over the kept limi
 inline constexpr std::uint8_t HasCloseCode = 1 << 4;
 }  // namespace message_flag
 
-// 64 bytes.
+// One message, as the index hands it out (RecordStore keeps it in 16 bytes).
 struct MessageRecord {
     std::int64_t tsNs = 0;  // when it completed
-    std::uint64_t packet = 0;
     RowId firstFrame = kNoRow;
     std::uint64_t length = 0;      // after decompression
     std::uint64_t wireLength = 0;  // payload bytes on the wire
@@ -77,21 +77,6 @@ struct MessageRecord {
 
     bool fromServer() const { return flags & message_flag::Server; }
 };
-
-// A run of one direction's stream and where it lies in the capture file.
-// 16 bytes: a busy capture has several per frame. The field widths are far
-// beyond what a capture holds (a 256 TiB stream, 2^40 packets, 16 MiB
-// packets); longer runs are split (see kMaxSegmentLength).
-struct SegmentRecord {
-    std::uint64_t streamOffset : 48 = 0;
-    std::uint64_t length : 16 = 0;
-    std::uint64_t packet : 40 = 0;
-    std::uint64_t packetOffset : 24 = 0;  // in the packet's captured bytes
-};
-inline constexpr std::uint64_t kMaxSegmentLength = (1u << 16) - 1;
-inline constexpr std::uint64_t kMaxSegmentStreamOffset = (std::uint64_t(1) << 48) - 1;
-inline constexpr std::uint64_t kMaxSegmentPacket = (std::uint64_t(1) << 40) - 1;
-inline constexpr std::uint64_t kMaxSegmentPacketOffset = (1u << 24) - 1;
 
 // Packets are not recorded one by one (most carry no more than a TCP
 // segment; on a busy capture they would cost more than the frames): the
@@ -125,7 +110,7 @@ struct ConnectionRecord {
     dissector::SocketAddress server;
     std::int64_t firstNs = 0;
     std::int64_t lastNs = 0;
-    std::optional<dissector::HandshakeEvent> handshake;
+    std::optional<StoredHandshake> handshake;
     std::optional<dissector::EndHow> end;
     std::optional<std::uint16_t> closeCode;  // the first close frame's code
     std::optional<dissector::Direction> closedFirstBy;

@@ -131,7 +131,7 @@ bool StatisticsBuilder::step(RowId budget) {
     const CaptureIndex& index = document_.index();
     const RowId stop = next_ + std::min(end_ - next_, std::max<RowId>(budget, 1));
     for (; next_ < stop; ++next_) {
-        const MessageRecord& m = index.message(next_);
+        const MessageRecord m = index.message(next_);
         if (m.conn == stats_.conn)
             add(next_, m);
     }

@@ -83,7 +83,7 @@ QVariant ConnectionTableModel::data(const QModelIndex& index, int role) const {
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
         return {};
     const QLocale locale;
-    const auto& h = c->handshake;
+    const dissector::HandshakeEvent* h = c->handshake ? &c->handshake->info() : nullptr;
     switch (index.column()) {
         case Id:
             return c->conn;

@@ -119,9 +119,7 @@ std::vector<std::uint8_t> headerBytesOf(const FrameRecord& f) {
     if (extended == 2 || extended == 8)
         for (std::size_t i = extended; i-- > 0;)
             out.push_back(std::uint8_t(f.payloadLength >> (8 * i)));
-    if (masked)
-        out.insert(out.end(), f.maskKey.begin(), f.maskKey.end());
-    return out;
+    return out;  // without the mask key, which only the file holds
 }
 
 std::vector<HeaderField> frameHeaderFields(std::span<const std::uint8_t> raw,

@@ -30,8 +30,9 @@ std::vector<HeaderField> frameHeaderFields(std::span<const std::uint8_t> rawHead
                                            bool deflateFirstFrame = false);
 
 // The header bytes a frame record describes, for when the capture does not
-// hold them (read from a pipe, or cut): the record keeps every header field,
-// and its header length tells which length encoding was used.
+// hold them (read from a pipe, or cut): the record keeps every header field
+// but the mask key (which stops the bytes short), and its header length
+// tells which length encoding was used.
 std::vector<std::uint8_t> headerBytesOf(const FrameRecord& frame);
 
 // The bits of `byte` under `mask` shown, the others as dots: "1... ....".

@@ -301,7 +301,7 @@ HandshakeReport reportWithoutHandshake(const QString& detection) {
 
 HandshakeReport reportFor(const ConnectionRecord& connection, const QString& detection) {
     if (connection.handshake)
-        return analyzeHandshake(*connection.handshake);
+        return analyzeHandshake(connection.handshake->event());
     return reportWithoutHandshake(detection);
 }
 

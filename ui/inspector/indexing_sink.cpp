@@ -18,6 +18,7 @@ CaptureBatch IndexingSink::takeBatch() {
         batch_.connections.push_back(connections_.at(conn));
     changed_.clear();
     CaptureBatch out = std::move(batch_);
+    framePackets_.clear();
     batch_ = CaptureBatch{};
     batch_.firstFrame = nextFrame_;
     batch_.firstMessage = nextMessage_;
@@ -54,44 +55,21 @@ void IndexingSink::onConnection(const dissector::ConnectionEvent& e) {
 
 void IndexingSink::onHandshake(const dissector::HandshakeEvent& e) {
     ConnectionRecord& c = connection(e.conn);
-    c.handshake = e;
+    c.handshake.emplace(e);
     c.lastNs = toNanoseconds(e.ts);
 }
 
 void IndexingSink::onSegment(const dissector::SegmentEvent& e) {
-    // Records are compact (SegmentRecord): a run longer than a record holds
-    // (a packet of over 64 KiB, from segmentation offload) becomes several.
-    // Positions past the fields' range cannot be read back: they are not
-    // recorded, and the bytes there show as missing rather than wrong.
-    std::uint64_t offset = e.streamOffset;
-    std::uint64_t left = e.length;
-    std::uint64_t inPacket = e.at.offset;
-    if (e.at.packet > kMaxSegmentPacket)
-        return;
-    while (left > 0) {
-        const std::uint64_t piece = std::min(left, kMaxSegmentLength);
-        if (offset + piece > kMaxSegmentStreamOffset || inPacket + piece > kMaxSegmentPacketOffset)
-            return;
-        SegmentRecord s;
-        s.streamOffset = offset;
-        s.length = piece;
-        s.packet = e.at.packet;
-        s.packetOffset = inPacket;
-        batch_.segments.push_back({e.conn, e.dir, s});
-        offset += piece;
-        inPacket += piece;
-        left -= piece;
-    }
+    batch_.segments.push_back(
+        {e.conn, e.dir, {e.streamOffset, e.length, e.at.packet, e.at.offset}});
 }
 
 void IndexingSink::onFrame(const dissector::FrameEvent& e) {
     FrameRecord f;
     f.tsNs = toNanoseconds(e.ts);
-    f.packet = e.packet;
     f.streamOffset = e.streamOffsets.header;
     f.payloadLength = e.header.payloadLength;
     f.conn = e.conn;
-    f.maskKey = e.header.maskKey;
     f.headerLength = static_cast<std::uint8_t>(e.streamOffsets.payload - e.streamOffsets.header);
     f.opcode = e.header.opcode;
     const FrameHeader& h = e.header;
@@ -101,6 +79,7 @@ void IndexingSink::onFrame(const dissector::FrameEvent& e) {
                            (h.masked ? frame_flag::Masked : 0));
     const RowId row = nextFrame_++;
     batch_.frames.push_back(f);
+    framePackets_.push_back(e.packet);
     DirectionState& d = direction(e.conn, e.dir);
     d.lastFrame = row;
     if (!isControlOpcode(h.opcode))
@@ -114,7 +93,6 @@ void IndexingSink::onFrame(const dissector::FrameEvent& e) {
 void IndexingSink::onMessage(const dissector::MessageEvent& e) {
     MessageRecord m;
     m.tsNs = toNanoseconds(e.ts);
-    m.packet = e.packet;
     m.length = e.length;
     m.wireLength = e.wireLength;
     m.conn = e.conn;
@@ -179,7 +157,7 @@ void IndexingSink::onAnomaly(const dissector::AnomalyEvent& e) {
         // The flag marks rows in the table: only when the anomaly lies in the
         // frame's own packet (a TCP gap later in the stream is not the frame's).
         if (a.frame != kNoRow && a.frame >= batch_.firstFrame &&
-            batch_.frames[a.frame - batch_.firstFrame].packet == e.packet)
+            framePackets_[a.frame - batch_.firstFrame] == e.packet)
             flagFrame(a.frame, frame_flag::Anomaly);
     }
     batch_.anomalies.push_back(std::move(a));

@@ -58,6 +58,7 @@ private:
     std::uint64_t spillSize_ = 0;
     bool spillFailed_ = false;
     CaptureBatch batch_;
+    std::vector<std::uint64_t> framePackets_;  // of batch_.frames: the packet of each one's header
     RowId nextFrame_ = 0;
     RowId nextMessage_ = 0;
     std::map<std::uint32_t, ConnectionRecord> connections_;

@@ -170,13 +170,11 @@ void MessageTableModel::collect(RowId begin, RowId end, std::vector<RowId>& out)
     end = std::min(end, recordCount());
     if (mode_ == Mode::Messages)
         collectRecords(
-            compiled_, filter_,
-            [&index](RowId id) -> const MessageRecord& { return index.message(id); },
+            compiled_, filter_, [&index](RowId id) -> MessageRecord { return index.message(id); },
             message_flag::Invalid, begin, end, out);
     else
         collectRecords(
-            compiled_, filter_,
-            [&index](RowId id) -> const FrameRecord& { return index.frame(id); },
+            compiled_, filter_, [&index](RowId id) -> FrameRecord { return index.frame(id); },
             frame_flag::Anomaly, begin, end, out);
 }
 
@@ -259,7 +257,7 @@ QString MessageTableModel::timeText(RowId id, std::int64_t ns) const {
 QString MessageTableModel::previewText(RowId id) const {
     const CaptureIndex& index = document_.index();
     if (mode_ == Mode::Messages) {
-        const MessageRecord& m = index.message(id);
+        const MessageRecord m = index.message(id);
         if (m.opcode == static_cast<std::uint8_t>(sockscope::Opcode::Close)) {
             const MessageBytes b = document_.messageBytes(id, 125);
             QString text =
@@ -279,7 +277,7 @@ QString MessageTableModel::previewText(RowId id) const {
             return tr("(payload not in the capture)");
         return preview(b.payload, m.opcode == 1, m.length > b.payload.size());
     }
-    const FrameRecord& f = index.frame(id);
+    const FrameRecord f = index.frame(id);
     const FrameBytes b = document_.frameBytes(id, kPreviewBytes);
     // A continuation frame shows as text when its message is text (and not compressed).
     const std::uint8_t opcode =
@@ -329,7 +327,7 @@ QVariant MessageTableModel::data(const QModelIndex& index, int role) const {
         return {};
     const auto yesNo = [](bool b) { return b ? QStringLiteral("✓") : QString(); };
     if (messages) {
-        const MessageRecord& m = capture.message(id);
+        const MessageRecord m = capture.message(id);
         switch (index.column()) {
             case Number:
                 return QString::number(id + 1);
@@ -357,7 +355,7 @@ QVariant MessageTableModel::data(const QModelIndex& index, int role) const {
                 return {};
         }
     }
-    const FrameRecord& f = capture.frame(id);
+    const FrameRecord f = capture.frame(id);
     switch (index.column()) {
         case Number:
             return QString::number(id + 1);

@@ -32,18 +32,14 @@ std::vector<std::uint8_t> PayloadReader::streamBytes(std::uint32_t conn, dissect
                                                      std::uint64_t from,
                                                      std::uint64_t count) const {
     std::vector<std::uint8_t> out;
-    const std::span<const SegmentRecord> runs = index_.segments(conn, dir);
-    // The run holding `from`: the last one starting at or before it.
-    auto it = std::upper_bound(
-        runs.begin(), runs.end(), from,
-        [](std::uint64_t offset, const SegmentRecord& s) { return offset < s.streamOffset; });
-    if (it == runs.begin())
+    const StreamMap* stream = index_.stream(conn, dir);
+    if (!stream)
         return out;
-    --it;
+    StreamMap::Cursor cursor = stream->from(from);
     std::uint64_t at = from;
-    for (; it != runs.end() && out.size() < count; ++it) {
-        const SegmentRecord& s = *it;
-        if (s.streamOffset > at || at >= s.streamOffset + s.length)
+    StreamRun s;
+    while (out.size() < count && cursor.next(s)) {
+        if (s.streamOffset > at)
             break;  // a gap in the stream
         if (s.packet == 0 || s.packet > index_.packetCount())
             break;
@@ -52,8 +48,10 @@ std::vector<std::uint8_t> PayloadReader::streamBytes(std::uint32_t conn, dissect
             break;  // not a file (standard input) or not this capture
         const std::uint64_t skip = at - s.streamOffset;
         const std::uint64_t n = std::min<std::uint64_t>(s.length - skip, count - out.size());
+        if (s.packetOffset > p->capturedLength || skip + n > p->capturedLength - s.packetOffset)
+            break;
         const std::uint64_t begin = p->dataOffset + s.packetOffset + skip;
-        if (s.packetOffset + skip + n > p->capturedLength || begin + n > file_.size())
+        if (begin > file_.size() || n > file_.size() - begin)
             break;
         out.insert(out.end(), file_.begin() + std::ptrdiff_t(begin),
                    file_.begin() + std::ptrdiff_t(begin + n));
@@ -66,13 +64,17 @@ FrameBytes PayloadReader::frame(RowId row, std::size_t limit) const {
     FrameBytes out;
     if (row >= index_.frameCount())
         return out;
-    const FrameRecord& f = index_.frame(row);
+    const FrameRecord f = index_.frame(row);
     const std::uint64_t shown = std::min<std::uint64_t>(f.payloadLength, limit);
     out.raw = streamBytes(f.conn, f.direction(), f.streamOffset, f.headerLength + shown);
+    if ((f.flags & frame_flag::Masked) && f.headerLength >= 6 && out.raw.size() >= f.headerLength) {
+        out.maskKey.emplace();
+        std::copy_n(out.raw.begin() + f.headerLength - 4, 4, out.maskKey->begin());
+    }
     if (out.raw.size() > f.headerLength) {
         out.payload.assign(out.raw.begin() + f.headerLength, out.raw.end());
-        if (f.flags & frame_flag::Masked)
-            applyMask(out.payload, f.maskKey);
+        if (out.maskKey)
+            applyMask(out.payload, *out.maskKey);
     }
     out.complete = out.raw.size() == f.headerLength + f.payloadLength;
     return out;
@@ -82,7 +84,7 @@ MessageBytes PayloadReader::message(RowId row, std::size_t limit) const {
     MessageBytes out;
     if (row >= index_.messageCount())
         return out;
-    const MessageRecord& m = index_.message(row);
+    const MessageRecord m = index_.message(row);
     if (m.flags & message_flag::Compressed) {
         if (m.spillOffset == kNoRow || m.spillOffset + m.length > spill_.size())
             return out;  // the decompressed bytes were not kept

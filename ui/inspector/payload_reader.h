@@ -5,6 +5,7 @@
 
 #include <sockscope/dissector/capture_reader.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -17,7 +18,9 @@ namespace sockscope::ui {
 struct FrameBytes {
     std::vector<std::uint8_t> raw;      // header, mask key and payload as on the wire
     std::vector<std::uint8_t> payload;  // the payload unmasked
-    bool complete = false;              // every byte was found (and nothing was cut at `limit`)
+    // The mask key from the header's last four bytes (masked frames whose header is in the file).
+    std::optional<std::array<std::uint8_t, 4>> maskKey;
+    bool complete = false;  // every byte was found (and nothing was cut at `limit`)
 };
 
 struct MessageBytes {

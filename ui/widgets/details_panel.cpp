@@ -88,12 +88,12 @@ void DetailsPanel::showFrame(RowId frame) {
         clear();
         return;
     }
-    const FrameRecord& f = index.frame(frame);
+    const FrameRecord f = index.frame(frame);
     QString caption = tr("Frame %1 · connection %2 · %3 · packet %4")
                           .arg(frame + 1)
                           .arg(f.conn)
                           .arg(direction(f.fromServer()))
-                          .arg(f.packet);
+                          .arg(index.framePacket(frame));
     caption += f.message == kNoRow ? tr(" · in no complete message")
                                    : tr(" · message %1").arg(f.message + 1);
     caption_->setText(caption);
@@ -107,12 +107,12 @@ void DetailsPanel::showMessage(RowId message) {
         clear();
         return;
     }
-    const MessageRecord& m = index.message(message);
+    const MessageRecord m = index.message(message);
     caption_->setText(tr("Message %1 · connection %2 · %3 · packet %4")
                           .arg(message + 1)
                           .arg(m.conn)
                           .arg(direction(m.fromServer()))
-                          .arg(m.packet));
+                          .arg(index.messagePacket(message)));
     content_->showMessage(message);
     fragments_->showMessage(message);
     fragments_->setCurrentFrame(m.firstFrame);
@@ -141,11 +141,11 @@ void DetailsPanel::showFrameBytes(RowId frame) {
         hex_->showNote(tr("The frame is not in the index."));
         return;
     }
-    const FrameRecord& f = index.frame(frame);
+    const FrameRecord f = index.frame(frame);
     const FrameBytes bytes = document_.frameBytes(frame, hex_->limit());
     // RSV1 means "compressed" on a message's first frame once deflate was agreed (RFC 7692 §6).
     const ConnectionRecord* conn = index.connection(f.conn);
-    const bool deflate = conn && conn->handshake && conn->handshake->deflate;
+    const bool deflate = conn && conn->handshake && conn->handshake->info().deflate;
     const bool firstFrame = f.opcode == 1 || f.opcode == 2;
     std::vector<std::uint8_t> header(bytes.raw.begin(),
                                      bytes.raw.begin() + std::ptrdiff_t(std::min<std::size_t>(
@@ -154,11 +154,15 @@ void DetailsPanel::showFrameBytes(RowId frame) {
     if (rebuilt)
         header = headerBytesOf(f);
     std::vector<HeaderField> fields = frameHeaderFields(header, deflate && firstFrame);
-    if (rebuilt)
+    if (rebuilt) {
+        // The rebuilt bytes stop before the mask key: that is not a cut in the capture.
+        std::erase_if(fields,
+                      [](const HeaderField& f) { return f.name == QLatin1String("Truncated"); });
         fields.push_back({tr("Note"),
                           tr("rebuilt from the index: the capture does not hold these bytes"),
                           {},
                           {}});
+    }
     addFields(nullptr, headerTree_, fields, QFontDatabase::systemFont(QFontDatabase::FixedFont));
     headerTree_->expandAll();
     for (int c = 0; c < 3; ++c)

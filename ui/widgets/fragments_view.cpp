@@ -31,7 +31,7 @@ void FragmentsView::showMessage(RowId message) {
     const std::size_t shown = std::min<std::size_t>(frames.size(), kMaxRows);
     for (std::size_t i = 0; i < shown; ++i) {
         const RowId id = frames[i];
-        const FrameRecord& f = index.frame(id);
+        const FrameRecord f = index.frame(id);
         auto* item = new QTreeWidgetItem(
             QStringList{QString::number(i + 1), QString::number(id + 1),
                         QString::fromLatin1(sockscope::opcodeName(f.opcode)),
@@ -47,7 +47,7 @@ void FragmentsView::showMessage(RowId message) {
     if (frames.size() > shown)
         items.append(new QTreeWidgetItem(
             QStringList{QString(), tr("… %1 more frames").arg(frames.size() - shown)}));
-    const MessageRecord& m = index.message(message);
+    const MessageRecord m = index.message(message);
     if (frames.size() < m.frames)
         items.append(new QTreeWidgetItem(QStringList{
             QString(), tr("%1 of %2 frames are in the index").arg(frames.size()).arg(m.frames)}));

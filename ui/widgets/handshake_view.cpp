@@ -176,9 +176,12 @@ void HandshakeView::showReport(const ConnectionRecord& connection) {
     extensions_->setVisible(r.seen);
 
     static const Headers kNone;
-    const bool headers = connection.handshake && !connection.handshake->detectedWithoutHandshake;
-    fillHeaders(request_, headers ? connection.handshake->requestHeaders : kNone);
-    fillHeaders(response_, headers ? connection.handshake->responseHeaders : kNone);
+    const bool headers =
+        connection.handshake && !connection.handshake->info().detectedWithoutHandshake;
+    const dissector::HandshakeEvent event =
+        headers ? connection.handshake->event() : dissector::HandshakeEvent{};
+    fillHeaders(request_, headers ? event.requestHeaders : kNone);
+    fillHeaders(response_, headers ? event.responseHeaders : kNone);
     request_->parentWidget()->setVisible(headers);
     response_->parentWidget()->setVisible(headers);
 }

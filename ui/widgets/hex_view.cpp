@@ -26,11 +26,8 @@ void HexView::showFrame(const FrameRecord& frame, const FrameBytes& bytes) {
         showNote(tr("The frame's bytes are not in the capture."));
         return;
     }
-    std::optional<std::array<std::uint8_t, 4>> key;
-    if (frame.flags & frame_flag::Masked)
-        key = frame.maskKey;
-    display(
-        maskedHexLayout(bytes.raw, frame.headerLength, bytes.payload, key, frame.payloadLength));
+    display(maskedHexLayout(bytes.raw, frame.headerLength, bytes.payload, bytes.maskKey,
+                            frame.payloadLength));
 }
 
 void HexView::showBytes(std::span<const std::uint8_t> bytes, std::uint64_t total) {

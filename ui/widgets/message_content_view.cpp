@@ -171,7 +171,7 @@ bool MessageContentView::savePayload(const QString& path, QString& error) const 
         error = tr("no message is shown");
         return false;
     }
-    const MessageRecord& m = document_.index().message(shown_);
+    const MessageRecord m = document_.index().message(shown_);
     const MessageBytes bytes = document_.messageBytes(shown_, std::size_t(m.length));
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) ||
@@ -237,7 +237,7 @@ void MessageContentView::showMessage(RowId id) {
         return;
     }
     showNote({});
-    const MessageRecord& m = index.message(id);
+    const MessageRecord m = index.message(id);
     const MessageBytes bytes = document_.messageBytes(id, limit_);
     QStringList notes{sizeLine(m)};
     // Never cut silently: say whether the limit or the capture left bytes out.
