@@ -564,6 +564,8 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
         QSignalSpy activated(&panel, &DetailsPanel::frameActivated);
         panel.showMessage(message::Fragmented);
+        // The packet that completed it: all four frames came in packet 9.
+        QCOMPARE(panel.caption(), u"Message 5 · connection 1 · client → server · packet 9"_s);
         QCOMPARE(panel.contentView()->text(), u"frag-mented"_s);
         QCOMPARE(panel.contentView()->summary(), u"Text from the client · 3 frames · 11 bytes"_s);
         FragmentsView* fragments = panel.fragmentsView();
