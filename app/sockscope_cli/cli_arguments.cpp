@@ -303,7 +303,9 @@ CliRequest parseCapture(const QStringList& arguments, const CommonOptions& commo
     parser.setApplicationDescription(QStringLiteral(
         "Captures live traffic in immediate mode and dissects it as it arrives;\n"
         "-w also saves it as pcapng. Ctrl-C or SIGTERM stops cleanly and leaves a\n"
-        "complete file. Needs root or: sudo setcap cap_net_raw,cap_net_admin=eip <binary>"));
+        "complete file. Without root it runs the capture helper sockscope-capture\n"
+        "(installed for group sockscope) or needs:\n"
+        "sudo setcap cap_net_raw,cap_net_admin=eip <binary>"));
     const OutputOptions output;
     const QCommandLineOption interface(
         QStringList{QStringLiteral("i"), QStringLiteral("interface")},

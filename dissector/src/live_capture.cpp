@@ -5,10 +5,16 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <climits>
+#include <cstdlib>
+#include <filesystem>
+
+#include "capture_helper_client.h"
 
 namespace sockscope::dissector {
 namespace {
@@ -36,17 +42,99 @@ std::string selfPath() {
     return n > 0 ? std::string(path.data(), static_cast<std::size_t>(n)) : "<binary>";
 }
 
+bool isRegularFile(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+bool forcedThroughHelper() {
+    const char* value = std::getenv("SOCKSCOPE_CAPTURE_VIA_HELPER");
+    return value != nullptr && std::string_view(value) == "1";
+}
+
+// libpcap says "Operation not permitted" or "Permission denied" (errno's
+// words) when a capability is missing, even where its status is a generic error.
+bool soundsLikePermission(const std::string& detail) {
+    return detail.find("Operation not permitted") != std::string::npos ||
+           detail.find("Permission denied") != std::string::npos;
+}
+
+constexpr const char* kHelperName = "sockscope-capture";
+
 }  // namespace
 
-std::string capturePermissionMessage(const std::string& interface, const std::string& detail) {
+std::string capturePermissionFailure(const std::string& interface, const std::string& detail) {
     std::string message = "no permission to capture on " + interface;
     if (!detail.empty()) {
         message += " (" + detail + ")";
     }
-    message += "; run as root or grant the capability: sudo setcap cap_net_raw,cap_net_admin=eip " +
-               selfPath();
     return message;
 }
+
+std::string capturePermissionAdvice() {
+    if (findCaptureHelper()) {
+        return "add yourself to group sockscope (sudo usermod -aG sockscope $USER, then log in "
+               "again)";
+    }
+    return "run as root or grant the capability: sudo setcap cap_net_raw,cap_net_admin=eip " +
+           selfPath();
+}
+
+std::string capturePermissionMessage(const std::string& interface, const std::string& detail) {
+    return capturePermissionFailure(interface, detail) + "; " + capturePermissionAdvice();
+}
+
+std::optional<std::string> findCaptureHelper() {
+    if (const char* path = std::getenv("SOCKSCOPE_CAPTURE_HELPER"); path != nullptr && *path) {
+        return std::string(path);
+    }
+    std::array<char, PATH_MAX> self{};
+    const ssize_t n = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
+    if (n <= 0) {
+        return std::nullopt;
+    }
+    // /proc/self/exe has no symbolic links left, so ".." can be taken lexically.
+    const std::filesystem::path directory =
+        std::filesystem::path(std::string(self.data(), static_cast<std::size_t>(n))).parent_path();
+    for (const std::filesystem::path& candidate :
+         {directory / kHelperName, directory / ".." / "libexec" / "sockscope" / kHelperName}) {
+        const std::string path = candidate.lexically_normal().string();
+        if (isRegularFile(path)) {
+            return path;
+        }
+    }
+    return std::nullopt;
+}
+
+namespace capture_helper {
+
+std::string statsLine(const LiveCapture::Stats& stats) {
+    return "stats received=" + std::to_string(stats.received) +
+           " dropped=" + std::to_string(stats.dropped);
+}
+
+std::optional<LiveCapture::Stats> parseStatsLine(std::string_view line) {
+    LiveCapture::Stats stats;
+    const auto number = [&line](std::string_view key, std::uint64_t& value) {
+        if (!line.starts_with(key)) {
+            return false;
+        }
+        line.remove_prefix(key.size());
+        const auto [end, error] = std::from_chars(line.data(), line.data() + line.size(), value);
+        if (error != std::errc() || end == line.data()) {
+            return false;
+        }
+        line.remove_prefix(static_cast<std::size_t>(end - line.data()));
+        return true;
+    };
+    if (number("stats received=", stats.received) && number(" dropped=", stats.dropped) &&
+        line.empty()) {
+        return stats;
+    }
+    return std::nullopt;
+}
+
+}  // namespace capture_helper
 
 std::optional<std::vector<CaptureInterfaceInfo>> listCaptureInterfaces(std::string& error) {
     std::array<char, PCAP_ERRBUF_SIZE> errbuf{};
@@ -76,7 +164,8 @@ std::optional<std::vector<CaptureInterfaceInfo>> listCaptureInterfaces(std::stri
 }
 
 struct LiveCapture::State {
-    pcap_t* handle = nullptr;
+    pcap_t* handle = nullptr;                     // a direct capture, or
+    std::unique_ptr<CaptureHelperClient> helper;  // one through the capture helper
     bool nanoseconds = true;
     std::uint64_t count = 0;
     const PacketCallback* onPacket = nullptr;  // during poll() only
@@ -95,6 +184,49 @@ LiveCapture::~LiveCapture() = default;
 
 std::unique_ptr<LiveCapture> LiveCapture::open(const LiveCaptureOptions& options,
                                                std::string& error) {
+    const bool forced = forcedThroughHelper();
+    OpenFailure failure;
+    if (!forced) {
+        if (auto capture = openDirect(options, error, &failure)) {
+            return capture;
+        }
+        if (!failure.permission) {
+            return nullptr;
+        }
+    }
+    const std::optional<std::string> helper = findCaptureHelper();
+    if (!helper) {
+        error = forced ? "SOCKSCOPE_CAPTURE_VIA_HELPER=1, but no capture helper (" +
+                             std::string(kHelperName) + ") was found"
+                       : capturePermissionMessage(options.interface, failure.detail);
+        return nullptr;
+    }
+    CaptureHelperClient::Refusal refusal = CaptureHelperClient::Refusal::None;
+    std::string why;
+    auto client = CaptureHelperClient::start(*helper, options, why, refusal);
+    if (!client) {
+        switch (refusal) {
+            case CaptureHelperClient::Refusal::None:
+                error = why;
+                break;
+            case CaptureHelperClient::Refusal::NoPermission:  // why: capturePermissionFailure()
+                error = why + "; " + capturePermissionAdvice();
+                break;
+            case CaptureHelperClient::Refusal::NotRunnable:
+                error = capturePermissionMessage(
+                    options.interface, failure.detail.empty() ? why : failure.detail + "; " + why);
+                break;
+        }
+        return nullptr;
+    }
+    auto state = std::make_unique<State>();
+    state->helper = std::move(client);
+    return std::unique_ptr<LiveCapture>(new LiveCapture(std::move(state), options.interface));
+}
+
+std::unique_ptr<LiveCapture> LiveCapture::openDirect(const LiveCaptureOptions& options,
+                                                     std::string& error, OpenFailure* failure,
+                                                     const ActivatedHook& activated) {
     std::array<char, PCAP_ERRBUF_SIZE> errbuf{};
     auto state = std::make_unique<State>();
     state->handle = pcap_create(options.interface.c_str(), errbuf.data());
@@ -113,11 +245,17 @@ std::unique_ptr<LiveCapture> LiveCapture::open(const LiveCaptureOptions& options
     const int status = pcap_activate(p);
     if (status < 0) {
         const std::string detail = pcap_geterr(p);
+        const bool permission = status == PCAP_ERROR_PERM_DENIED ||
+                                status == PCAP_ERROR_PROMISC_PERM_DENIED ||
+                                (status == PCAP_ERROR && soundsLikePermission(detail));
+        if (failure != nullptr) {
+            *failure = OpenFailure{permission, permission ? detail : std::string()};
+        }
+        if (permission) {
+            error = capturePermissionFailure(options.interface, detail);
+            return nullptr;
+        }
         switch (status) {
-            case PCAP_ERROR_PERM_DENIED:
-            case PCAP_ERROR_PROMISC_PERM_DENIED:
-                error = capturePermissionMessage(options.interface, detail);
-                break;
             case PCAP_ERROR_NO_SUCH_DEVICE:
                 error = "no such capture interface '" + options.interface +
                         "' (list them with: sockscope-cli capture -D)";
@@ -130,6 +268,9 @@ std::unique_ptr<LiveCapture> LiveCapture::open(const LiveCaptureOptions& options
         return nullptr;
     }
     state->nanoseconds = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+    if (activated && !activated(error)) {
+        return nullptr;
+    }
     if (!options.filter.empty()) {
         bpf_program program{};
         if (pcap_compile(p, &program, options.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -179,6 +320,13 @@ bool validateCaptureFilter(const std::string& filter, int linkType, std::string&
 }
 
 int LiveCapture::poll(int timeoutMs, const PacketCallback& onPacket, int wakeFd, int maxPackets) {
+    if (state_->helper) {
+        const int n = state_->helper->poll(timeoutMs, onPacket, wakeFd, maxPackets);
+        if (n < 0) {
+            error_ = state_->helper->error();
+        }
+        return n;
+    }
     pcap_t* p = state_->handle;
     std::array<pollfd, 2> fds{};
     fds[0].fd = pcap_get_selectable_fd(p);
@@ -217,14 +365,22 @@ int LiveCapture::poll(int timeoutMs, const PacketCallback& onPacket, int wakeFd,
 }
 
 int LiveCapture::linkType() const {
-    return pcap_datalink(state_->handle);
+    return state_->helper ? state_->helper->linkType() : pcap_datalink(state_->handle);
 }
 
 std::uint32_t LiveCapture::snaplen() const {
-    return static_cast<std::uint32_t>(pcap_snapshot(state_->handle));
+    return state_->helper ? state_->helper->snaplen()
+                          : static_cast<std::uint32_t>(pcap_snapshot(state_->handle));
+}
+
+bool LiveCapture::viaHelper() const {
+    return state_->helper != nullptr;
 }
 
 std::optional<LiveCapture::Stats> LiveCapture::stats() const {
+    if (state_->helper) {
+        return state_->helper->stats();
+    }
     pcap_stat raw{};
     if (pcap_stats(state_->handle, &raw) != 0) {
         return std::nullopt;

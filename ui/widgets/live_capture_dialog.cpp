@@ -63,8 +63,9 @@ QString shellQuoted(const QString& path) {
     return QLatin1Char('\'') + quoted + QLatin1Char('\'');
 }
 
-// capturePermissionMessage() ends with a short how-to; permissionHelp() gives
-// the long one, so the short one is cut from a detail that carries it.
+// capturePermissionMessage() ends with a short how-to (capturePermissionAdvice());
+// permissionHelp() gives the long one, so the short one is cut from a detail
+// that carries it.
 QString withoutShortHowTo(const QString& detail) {
     const std::string interface = "?";
     const QString bare = QString::fromStdString("no permission to capture on " + interface);
@@ -220,6 +221,14 @@ QString LiveCaptureDialog::permissionHelp(const QString& detail) {
     const QString what = withoutShortHowTo(detail.trimmed());
     if (!what.isEmpty())
         text = what + QStringLiteral("\n\n");
+    // The same advice as capturePermissionAdvice(), in more words.
+    if (const std::optional<std::string> helper = dissector::findCaptureHelper())
+        return text +
+               tr("Capturing packets needs the capabilities CAP_NET_RAW and CAP_NET_ADMIN. "
+                  "Sockscope's capture helper (%1) holds them for the members of group "
+                  "sockscope: add yourself to the group, then log out and in again:")
+                   .arg(QString::fromStdString(*helper)) +
+               QStringLiteral("\n\n    sudo usermod -aG sockscope $USER");
     return text +
            tr("Capturing packets needs the capabilities CAP_NET_RAW and CAP_NET_ADMIN. Run "
               "Sockscope as root, or grant them to this program once and start it again:") +

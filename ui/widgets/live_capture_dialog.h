@@ -45,8 +45,10 @@ public:
     dissector::LiveCaptureOptions captureOptions() const;
     std::set<std::uint16_t> wsPorts() const;
 
-    // How to get capture permission (root, or setcap on this program), after
-    // `detail` (what failed, e.g. openLive's error). Plain text.
+    // How to get capture permission, after `detail` (what failed, e.g.
+    // openLive's error). Plain text. With the capture helper found (see
+    // dissector::findCaptureHelper()): join group sockscope; without it: run
+    // as root, or setcap on this program.
     static QString permissionHelp(const QString& detail);
 
 private:
