@@ -210,13 +210,13 @@ void fillJsonModel(QStandardItemModel& model, QStringView json, int maxItems) {
     }
 }
 
-QString indentJson(QStringView json) {
+QString indentJson(QStringView json, int indent) {
     QString out;
     out.reserve(json.size() * 2);
     int depth = 0;
     const auto newline = [&] {
         out += u'\n';
-        out += QString(depth * 4, u' ');
+        out += QString(depth * indent, u' ');
     };
     for (qsizetype i = 0; i < json.size(); ++i) {
         const QChar c = json[i];

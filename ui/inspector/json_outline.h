@@ -24,7 +24,7 @@ bool isJsonDocument(const QByteArray& utf8);
 // tree was cut.
 void fillJsonModel(QStandardItemModel& model, QStringView json, int maxItems = 50000);
 
-// The JSON indented by four spaces per level, members in their original order.
-QString indentJson(QStringView json);
+// The JSON indented by `indent` spaces per level, members in their original order.
+QString indentJson(QStringView json, int indent = 4);
 
 }  // namespace sockscope::ui

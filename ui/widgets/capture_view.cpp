@@ -8,6 +8,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QVBoxLayout>
 
 #include "inspector/anomaly_table_model.h"
@@ -16,6 +17,7 @@
 #include "widgets/details_panel.h"
 #include "widgets/filter_bar.h"
 #include "widgets/handshake_view.h"
+#include "widgets/message_content_view.h"
 #include "widgets/statistics_view.h"
 
 namespace sockscope::ui {
@@ -235,6 +237,22 @@ void CaptureView::setFollowTail(bool follow) {
 void CaptureView::setTimeDisplay(TimeDisplay display) {
     messages_->setTimeDisplay(display);
     anomalies_->setTimeDisplay(display);
+}
+
+void CaptureView::setFonts(const QFont& table, const QFont& fixed) {
+    for (QTableView* view : {connectionTable_, messageTable_, anomalyTable_}) {
+        view->setFont(table);
+        view->verticalHeader()->setDefaultSectionSize(QFontMetrics(table).height() + 6);
+    }
+    details_->setFixedFont(fixed);
+}
+
+void CaptureView::setTextOptions(TextEncoding encoding, int jsonIndent) {
+    details_->contentView()->setTextOptions(encoding, jsonIndent);
+}
+
+void CaptureView::keepFiles(std::unique_ptr<QTemporaryDir> directory) {
+    files_ = std::move(directory);
 }
 
 void CaptureView::focusSearch() {

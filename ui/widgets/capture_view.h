@@ -12,10 +12,12 @@
 
 #include "inspector/capture_document.h"
 #include "inspector/message_table_model.h"
+#include "inspector/preferences.h"
 
 class QSplitter;
 class QTabWidget;
 class QTableView;
+class QTemporaryDir;
 
 namespace sockscope::ui {
 
@@ -41,7 +43,14 @@ public:
     void setFollowTail(bool follow);
     bool followTail() const { return followTail_; }
     void setTimeDisplay(TimeDisplay display);
+    // The tables' font (rows follow its height), and the hex and payload panes'.
+    void setFonts(const QFont& table, const QFont& fixed);
+    void setTextOptions(TextEncoding encoding, int jsonIndent);
+    // Files the capture is read from that go away with it (a HAR's converted pcapng).
+    void keepFiles(std::unique_ptr<QTemporaryDir> directory);
     void focusSearch();
+    // The connections selected in the connection table (none: empty).
+    std::set<std::uint32_t> selectedConnections() const;
 
     // Shows a frame in frames mode, selected and scrolled to (from an
     // anomaly, a fragment, or a test). False when it is filtered out.
@@ -74,8 +83,9 @@ private:
     void onRowSelected();
     void onRowsInserted();
     void onAnomalyActivated(const QModelIndex& index);
-    std::set<std::uint32_t> selectedConnections() const;
 
+    // Before document_: removed only after the document let go of the files.
+    std::unique_ptr<QTemporaryDir> files_;
     std::unique_ptr<CaptureDocument> document_;
     ConnectionTableModel* connections_ = nullptr;
     MessageTableModel* messages_ = nullptr;

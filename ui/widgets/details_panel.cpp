@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QTabWidget>
 #include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 #include <QVBoxLayout>
 
 #include "inspector/frame_header_fields.h"
@@ -34,7 +35,9 @@ QString direction(bool fromServer) {
 }  // namespace
 
 DetailsPanel::DetailsPanel(const CaptureDocument& document, QWidget* parent)
-    : QWidget(parent), document_(document) {
+    : QWidget(parent),
+      document_(document),
+      fixedFont_(QFontDatabase::systemFont(QFontDatabase::FixedFont)) {
     caption_ = new QLabel;
     caption_->setTextFormat(Qt::PlainText);
     caption_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -72,6 +75,14 @@ QString DetailsPanel::currentTabName() const {
 
 QString DetailsPanel::caption() const {
     return caption_->text();
+}
+
+void DetailsPanel::setFixedFont(const QFont& font) {
+    fixedFont_ = font;
+    hex_->setFont(font);
+    content_->setFixedFont(font);
+    for (QTreeWidgetItemIterator it(headerTree_); *it; ++it)
+        (*it)->setFont(2, font);
 }
 
 void DetailsPanel::clear() {
@@ -163,7 +174,7 @@ void DetailsPanel::showFrameBytes(RowId frame) {
                           {},
                           {}});
     }
-    addFields(nullptr, headerTree_, fields, QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    addFields(nullptr, headerTree_, fields, fixedFont_);
     headerTree_->expandAll();
     for (int c = 0; c < 3; ++c)
         headerTree_->resizeColumnToContents(c);

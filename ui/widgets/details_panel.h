@@ -29,6 +29,8 @@ public:
     // Content + fragments of the message, and its first frame's header and hex.
     void showMessage(RowId message);
     void clear();
+    // The font of the hex and payload panes and of the header tree's bits.
+    void setFixedFont(const QFont& font);
 
     QString currentTabName() const;
     QString caption() const;
@@ -46,6 +48,7 @@ private:
     void showMessageOf(RowId frame);
 
     const CaptureDocument& document_;
+    QFont fixedFont_;
     QLabel* caption_;
     QTabWidget* tabs_;
     QTreeWidget* headerTree_;

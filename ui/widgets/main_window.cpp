@@ -4,9 +4,6 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDragEnterEvent>
-#include <QDropEvent>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QKeySequence>
@@ -14,8 +11,8 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QMimeData>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTableView>
@@ -23,9 +20,11 @@
 #include <QUrl>
 
 #include "inspector/connection_table_model.h"
+#include "inspector/jsonl_export.h"
 #include "inspector/port_list.h"
 #include "widgets/capture_view.h"
 #include "widgets/live_capture_dialog.h"
+#include "widgets/preferences_dialog.h"
 
 namespace sockscope::ui {
 namespace {
@@ -37,10 +36,6 @@ const QString Geometry = QStringLiteral("window/geometry");
 const QString WindowState = QStringLiteral("window/state");
 const QString ViewState = QStringLiteral("window/captureView");
 const QString Recent = QStringLiteral("recentFiles");
-const QString WsPorts = QStringLiteral("dissector/wsPorts");
-const QString Theme = QStringLiteral("view/theme");
-const QString Time = QStringLiteral("view/timeDisplay");
-const QString LastDirectory = QStringLiteral("files/lastDirectory");
 const QString LiveInterface = QStringLiteral("capture/interface");
 const QString LiveFilter = QStringLiteral("capture/filter");
 const QString LivePorts = QStringLiteral("capture/wsPorts");
@@ -51,16 +46,11 @@ QString counted(quint64 n, const QString& one, const QString& many) {
     return QStringLiteral("%L1 %2").arg(n).arg(n == 1 ? one : many);
 }
 
-bool isCaptureFile(const QString& path) {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    return suffix == QLatin1String("pcap") || suffix == QLatin1String("pcapng") ||
-           suffix == QLatin1String("cap");
-}
-
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(tr("Sockscope"));
+    jsonlExport_ = new JsonlExport(this);
     setAcceptDrops(true);
     resize(1440, 900);
     buildMenus();
@@ -79,9 +69,29 @@ void MainWindow::buildMenus() {
     recentMenu_ = file->addMenu(tr("Open &Recent"));
     saveAction_ = file->addAction(tr("&Save Capture As…"), this, &MainWindow::saveCaptureAs);
     saveAction_->setShortcut(QKeySequence::Save);
+    QMenu* exports = file->addMenu(tr("&Export"));
+    exportJsonlAction_ = exports->addAction(tr("Selected Connections as &JSON Lines…"), this,
+                                            &MainWindow::chooseJsonlExport);
+    exportJsonlAction_->setToolTip(
+        tr("The events of the selected connections (all when none is selected) as "
+           "sockscope-cli read --format jsonl prints them"));
+    exportHarAction_ =
+        exports->addAction(tr("Selected Connections as &HAR…"), this, &MainWindow::chooseHarExport);
+    exportHarAction_->setToolTip(
+        tr("The selected connections (all when none is selected) with their text and binary "
+           "messages, as the browser's DevTools save them"));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* preferences = edit->addAction(tr("&Preferences…"), this, &MainWindow::showPreferences);
+    preferences->setMenuRole(QAction::PreferencesRole);
+    // The platform's key for it, and Ctrl+, everywhere (some platforms name none).
+    QList<QKeySequence> preferencesKeys = QKeySequence::keyBindings(QKeySequence::Preferences);
+    if (!preferencesKeys.contains(QKeySequence(Qt::CTRL | Qt::Key_Comma)))
+        preferencesKeys << QKeySequence(Qt::CTRL | Qt::Key_Comma);
+    preferences->setShortcuts(preferencesKeys);
 
     QMenu* capture = menuBar()->addMenu(tr("&Capture"));
     startAction_ =
@@ -131,10 +141,9 @@ void MainWindow::buildMenus() {
         timeGroup_->addAction(action);
     }
     connect(timeGroup_, &QActionGroup::triggered, this, [this](QAction* action) {
-        timeDisplay_ = TimeDisplay(action->data().toInt());
-        QSettings().setValue(key::Time, int(timeDisplay_));
-        if (view_)
-            view_->setTimeDisplay(timeDisplay_);
+        Preferences p = prefs_;
+        p.timeDisplay = TimeDisplay(action->data().toInt());
+        setPreferences(p);
     });
 
     QMenu* themes = view->addMenu(tr("T&heme"));
@@ -185,6 +194,26 @@ void MainWindow::buildStatusBar() {
     statusBar()->addPermanentWidget(cancelButton_);
     progress_->hide();
     cancelButton_->hide();
+
+    // An export has its own progress: a capture may load at the same time.
+    exportLabel_ = new QLabel(tr("Exporting:"), this);
+    exportProgress_ = new QProgressBar(this);
+    exportProgress_->setRange(0, 1000);
+    exportProgress_->setMaximumWidth(160);
+    exportCancel_ = new QToolButton(this);
+    exportCancel_->setText(tr("Cancel Export"));
+    exportCancel_->setObjectName(QStringLiteral("cancelExport"));
+    connect(exportCancel_, &QToolButton::clicked, jsonlExport_, &JsonlExport::cancel);
+    connect(jsonlExport_, &JsonlExport::progress, this, [this](qint64 done, qint64 total) {
+        if (total > 0)
+            exportProgress_->setValue(int(done * 1000 / total));
+    });
+    connect(jsonlExport_, &JsonlExport::finished, this, &MainWindow::onExportFinished);
+    for (QWidget* w : {static_cast<QWidget*>(exportLabel_), static_cast<QWidget*>(exportProgress_),
+                       static_cast<QWidget*>(exportCancel_)}) {
+        statusBar()->addPermanentWidget(w);
+        w->hide();
+    }
 }
 
 void MainWindow::showWelcome() {
@@ -197,8 +226,8 @@ void MainWindow::showWelcome() {
     welcome->setAlignment(Qt::AlignCenter);
     welcome->setTextFormat(Qt::RichText);
     welcome->setText(
-        tr("<h2>Sockscope</h2><p>Open a pcap or pcapng capture (Ctrl+O), drop one here, "
-           "or start a live capture (F5).</p>%1")
+        tr("<h2>Sockscope</h2><p>Open a pcap or pcapng capture or a HAR file from the "
+           "browser's DevTools (Ctrl+O), drop one here, or start a live capture (F5).</p>%1")
             .arg(recent.isEmpty() ? QString()
                                   : tr("<p>Recent captures:</p><ul>%1</ul>").arg(recent)));
     connect(welcome, &QLabel::linkActivated, this,
@@ -212,9 +241,9 @@ CaptureView* MainWindow::replaceView() {
         viewState_ = view_->saveState();
     auto* view = new CaptureView(this);
     view->restoreState(viewState_);
-    view->setTimeDisplay(timeDisplay_);
     setCentralWidget(view);  // deletes the previous view and its document
     view_ = view;
+    applyDisplay();
 
     CaptureDocument& document = view->document();
     connect(view, &CaptureView::countsChanged, this, &MainWindow::updateCounts);
@@ -238,37 +267,13 @@ CaptureView* MainWindow::replaceView() {
     return view;
 }
 
-bool MainWindow::openFile(const QString& path) {
-    lastError_.clear();
-    if (!QFileInfo(path).isFile()) {
-        showError(tr("Cannot open capture"), tr("%1: no such file").arg(path));
-        return false;
-    }
-    CaptureView* view = replaceView();
-    dissector::DissectorOptions options;
-    options.wsPorts = wsPorts_;
-    if (!view->document().open(path, options)) {
-        showError(tr("Cannot open capture"), view->document().error());
-        showWelcome();
-        return false;
-    }
-    currentFile_ = QFileInfo(path).absoluteFilePath();
-    addRecentFile(currentFile_);
-    setWindowTitle(tr("%1 — Sockscope").arg(QFileInfo(path).fileName()));
-    fileLabel_->setText(QFileInfo(path).fileName());
-    progress_->setValue(0);
-    progress_->show();
-    cancelButton_->show();
-    updateActions();
-    return true;
-}
-
 bool MainWindow::startLiveCapture(const dissector::LiveCaptureOptions& options,
                                   const std::set<std::uint16_t>& wsPorts) {
     lastError_.clear();
     CaptureView* view = replaceView();
-    dissector::DissectorOptions dissectorOptions;
+    dissector::DissectorOptions dissectorOptions = prefs_.dissectorOptions();
     dissectorOptions.wsPorts = wsPorts;
+    viewOptions_ = dissectorOptions;
     if (!view->document().openLive(options, dissectorOptions)) {
         showError(tr("Cannot start the capture"),
                   LiveCaptureDialog::permissionHelp(view->document().error()));
@@ -298,18 +303,89 @@ void MainWindow::stopCapture() {
 }
 
 void MainWindow::setWsPorts(const std::set<std::uint16_t>& ports) {
-    wsPorts_ = ports;
-    QSettings().setValue(key::WsPorts, formatPortList(ports));
+    prefs_.wsPorts = ports;
+    QSettings settings;
+    prefs_.save(settings);
     if (!currentFile_.isEmpty())
         openFile(currentFile_);
 }
 
 void MainWindow::setTheme(Theme theme) {
-    theme_ = theme;
-    applyTheme(theme);
-    QSettings().setValue(key::Theme, themeName(theme));
+    Preferences p = prefs_;
+    p.theme = theme;
+    setPreferences(p);
+}
+
+void MainWindow::setPreferences(const Preferences& preferences) {
+    Preferences next = preferences;
+    next.clamp();
+    const bool captureChanged = !next.sameCaptureOptions(prefs_);
+    const bool themeChanged = next.theme != prefs_.theme;
+    prefs_ = next;
+    QSettings settings;
+    prefs_.save(settings);
+    if (themeChanged)
+        applyTheme(prefs_.theme);
+    applyDisplay();
+    if (captureChanged)
+        offerReopen();
+}
+
+// The menus and the open view show the preferences.
+void MainWindow::applyDisplay() {
     for (QAction* action : themeGroup_->actions())
-        action->setChecked(Theme(action->data().toInt()) == theme);
+        action->setChecked(Theme(action->data().toInt()) == prefs_.theme);
+    for (QAction* action : timeGroup_->actions())
+        action->setChecked(TimeDisplay(action->data().toInt()) == prefs_.timeDisplay);
+    if (!view_)
+        return;
+    view_->setTimeDisplay(prefs_.timeDisplay);
+    view_->setFonts(prefs_.tableFont, prefs_.fixedFont);
+    view_->setTextOptions(prefs_.textEncoding, prefs_.effectiveJsonIndent());
+}
+
+void MainWindow::offerReopen() {
+    if (!view_)
+        return;
+    if (view_->document().live()) {
+        statusBar()->showMessage(
+            tr("The new ports and limits apply to the next live capture started"), 8000);
+        return;
+    }
+    if (currentFile_.isEmpty())
+        return;
+    // Not modal, and not asked twice: one question stands for every change made meanwhile.
+    if (findChild<QMessageBox*>(QStringLiteral("reopenPrompt")))
+        return;
+    auto* box = new QMessageBox(
+        QMessageBox::Question, tr("Reopen the capture?"),
+        tr("The new ports and limits apply to the next capture opened. Reopen %1 with them now?")
+            .arg(QFileInfo(currentFile_).fileName()),
+        QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("reopenPrompt"));
+    QPushButton* now = box->addButton(tr("&Reopen Now"), QMessageBox::AcceptRole);
+    box->addButton(tr("&Later"), QMessageBox::RejectRole);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    connect(now, &QPushButton::clicked, this, &MainWindow::reopen);
+    box->show();
+}
+
+PreferencesDialog* MainWindow::preferencesDialog() const {
+    return preferencesDialog_;
+}
+
+void MainWindow::showPreferences() {
+    if (!preferencesDialog_) {
+        preferencesDialog_ = new PreferencesDialog(prefs_, this);
+        preferencesDialog_->setAttribute(Qt::WA_DeleteOnClose);
+        connect(preferencesDialog_, &PreferencesDialog::applied, this, &MainWindow::setPreferences);
+    } else {
+        preferencesDialog_->setPreferences(prefs_);
+    }
+    preferencesDialog_->show();
+    preferencesDialog_->raise();
+    preferencesDialog_->activateWindow();
 }
 
 QStringList MainWindow::recentFiles() const {
@@ -380,6 +456,8 @@ void MainWindow::updateActions() {
     startAction_->setEnabled(!live);
     saveAction_->setEnabled(view_ != nullptr);
     findAction_->setEnabled(view_ != nullptr);
+    exportJsonlAction_->setEnabled(view_ != nullptr && !exporting());
+    exportHarAction_->setEnabled(view_ != nullptr);
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {
@@ -391,17 +469,6 @@ void MainWindow::showError(const QString& title, const QString& message) {
     box->setTextInteractionFlags(Qt::TextSelectableByMouse);
     box->setModal(false);
     box->show();
-}
-
-void MainWindow::chooseFile() {
-    QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open Capture"), settings.value(key::LastDirectory).toString(),
-        tr("Captures (*.pcap *.pcapng *.cap);;All files (*)"));
-    if (path.isEmpty())
-        return;
-    settings.setValue(key::LastDirectory, QFileInfo(path).absolutePath());
-    openFile(path);
 }
 
 void MainWindow::chooseLiveCapture() {
@@ -427,7 +494,7 @@ void MainWindow::chooseWsPorts() {
         this, tr("Decode Ports as WebSocket"),
         tr("TCP ports whose traffic is WebSocket even without a handshake in the capture\n"
            "(for captures that start after the connection was set up), comma separated:"),
-        QLineEdit::Normal, formatPortList(wsPorts_), &ok);
+        QLineEdit::Normal, formatPortList(prefs_.wsPorts), &ok);
     if (!ok)
         return;
     QString error;
@@ -439,31 +506,13 @@ void MainWindow::chooseWsPorts() {
     setWsPorts(*ports);
 }
 
-void MainWindow::saveCaptureAs() {
-    if (!view_)
-        return;
-    // The capture is saved as it is (a copy of the file, or the live pcapng):
-    // the name offered matches what is written.
-    QSettings settings;
-    const bool pcapng = view_->document().format() == dissector::CaptureFormat::Pcapng;
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save Capture As"), settings.value(key::LastDirectory).toString(),
-        pcapng ? tr("pcapng (*.pcapng)") : tr("pcap (*.pcap)"));
-    if (path.isEmpty())
-        return;
-    QString error;
-    if (!view_->document().saveCapture(path, error))
-        showError(tr("Cannot save the capture"), error);
-    else
-        statusBar()->showMessage(tr("Saved %1").arg(path), 8000);
-}
-
 void MainWindow::showShortcuts() {
     auto* box = new QMessageBox(
         QMessageBox::Information, tr("Keyboard Shortcuts"),
         tr("<table>"
            "<tr><td><b>Ctrl+O</b></td><td>open a capture</td></tr>"
            "<tr><td><b>Ctrl+S</b></td><td>save the capture as pcapng</td></tr>"
+           "<tr><td><b>Ctrl+,</b></td><td>preferences</td></tr>"
            "<tr><td><b>F5</b> / <b>Shift+F5</b></td><td>start / stop a live capture</td></tr>"
            "<tr><td><b>Ctrl+F</b></td><td>search in payloads (Esc clears)</td></tr>"
            "<tr><td><b>Ctrl+1</b> / <b>Ctrl+2</b></td><td>go to connections / messages</td></tr>"
@@ -490,13 +539,9 @@ void MainWindow::restoreSettings() {
     restoreGeometry(settings.value(key::Geometry).toByteArray());
     restoreState(settings.value(key::WindowState).toByteArray());
     viewState_ = settings.value(key::ViewState).toByteArray();
-    QString ignored;
-    wsPorts_ = parsePortList(settings.value(key::WsPorts).toString(), ignored)
-                   .value_or(std::set<std::uint16_t>{});
-    timeDisplay_ = TimeDisplay(settings.value(key::Time, int(TimeDisplay::Relative)).toInt());
-    for (QAction* action : timeGroup_->actions())
-        action->setChecked(TimeDisplay(action->data().toInt()) == timeDisplay_);
-    setTheme(themeFromName(settings.value(key::Theme).toString()));
+    prefs_.load(settings);
+    applyTheme(prefs_.theme);
+    applyDisplay();
     rebuildRecentMenu();
 }
 
@@ -507,24 +552,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     if (view_)
         settings.setValue(key::ViewState, view_->saveState());
     QMainWindow::closeEvent(event);
-}
-
-void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-    const QList<QUrl> urls = event->mimeData()->urls();
-    if (urls.size() == 1 && urls.first().isLocalFile())
-        event->acceptProposedAction();
-}
-
-void MainWindow::dropEvent(QDropEvent* event) {
-    const QList<QUrl> urls = event->mimeData()->urls();
-    if (urls.size() != 1 || !urls.first().isLocalFile())
-        return;
-    const QString path = urls.first().toLocalFile();
-    if (!isCaptureFile(path))
-        statusBar()->showMessage(tr("%1 does not look like a capture; trying anyway").arg(path),
-                                 5000);
-    event->acceptProposedAction();
-    openFile(path);
 }
 
 }  // namespace sockscope::ui

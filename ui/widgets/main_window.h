@@ -1,10 +1,11 @@
 #pragma once
 // The inspector's main window: menus, shortcuts, the status bar with counts
-// and loading progress, recent files, drag-and-drop, settings. What is shown
-// for a capture lives in a CaptureView, replaced whole when another capture
-// is opened.
+// and loading progress, recent files, drag-and-drop, preferences. What is
+// shown for a capture lives in a CaptureView, replaced whole when another
+// capture is opened. Opening, saving and exporting are in main_window_files.cpp.
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QStringList>
 
 #include <set>
@@ -12,6 +13,7 @@
 #include <sockscope/dissector/live_capture.h>
 
 #include "inspector/message_table_model.h"
+#include "inspector/preferences.h"
 #include "widgets/theme.h"
 
 class QAction;
@@ -24,6 +26,8 @@ class QToolButton;
 namespace sockscope::ui {
 
 class CaptureView;
+class JsonlExport;
+class PreferencesDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -33,23 +37,48 @@ public:
     ~MainWindow() override;
 
     // Opens a capture file (errors go to the status bar and a non-modal
-    // message); ports are decoded as WebSocket without a handshake.
+    // message) with the preferences' dissector options.
     bool openFile(const QString& path);
+    // Opens the current capture file again (with the preferences as they are now).
+    bool reopen();
     // Starts a live capture with these settings (the dialog's result).
     bool startLiveCapture(const dissector::LiveCaptureOptions& options,
                           const std::set<std::uint16_t>& wsPorts);
     void stopCapture();
 
     void setWsPorts(const std::set<std::uint16_t>& ports);  // and reopens the current file
-    std::set<std::uint16_t> wsPorts() const { return wsPorts_; }
+    std::set<std::uint16_t> wsPorts() const { return prefs_.wsPorts; }
     void setTheme(Theme theme);
-    Theme theme() const { return theme_; }
+    Theme theme() const { return prefs_.theme; }
+
+    // Saves them; what the views show changes at once, the dissector's
+    // options apply to the next capture: with a file open, a non-modal
+    // question offers to reopen it now.
+    void setPreferences(const Preferences& preferences);
+    const Preferences& preferences() const { return prefs_; }
+    // Edit > Preferences (one dialog at a time, not modal).
+    void showPreferences();
+    PreferencesDialog* preferencesDialog() const;
+
+    // Writes the events of the connections selected in the connection table
+    // (all when none is) as the CLI's JSON Lines, on a worker thread with
+    // progress and Cancel in the status bar; exportFinished() follows. False
+    // (lastError() says why) when it cannot start.
+    bool exportJsonl(const QString& path);
+    bool exporting() const;
+    // Writes the selected connections (all when none is) as a HAR file the
+    // way Chrome's DevTools saves one; false (lastError() says why) on failure.
+    bool exportHar(const QString& path);
 
     CaptureView* captureView() const { return view_; }
     QStringList recentFiles() const;
     QString statusText() const;  // the counts label, for tests
     // The last error shown (empty when the last action worked), for tests.
     QString lastError() const { return lastError_; }
+
+signals:
+    // An export ended: empty on success, "cancelled", or why it failed.
+    void exportFinished(const QString& error);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -66,7 +95,12 @@ private:
     void updateCounts();
     void updateActions();
     void showError(const QString& title, const QString& message);
+    void applyDisplay();
+    void offerReopen();
     void chooseFile();
+    void chooseJsonlExport();
+    void chooseHarExport();
+    void onExportFinished(const QString& error);
     void chooseLiveCapture();
     void chooseWsPorts();
     void saveCaptureAs();
@@ -76,11 +110,13 @@ private:
 
     CaptureView* view_ = nullptr;
     QString currentFile_;
-    std::set<std::uint16_t> wsPorts_;
-    Theme theme_ = Theme::System;
-    TimeDisplay timeDisplay_ = TimeDisplay::Relative;
+    // What the view's capture was dissected with (an export does it again so).
+    dissector::DissectorOptions viewOptions_;
+    Preferences prefs_;
     QByteArray viewState_;
     QString lastError_;
+    JsonlExport* jsonlExport_ = nullptr;
+    QPointer<PreferencesDialog> preferencesDialog_;
 
     QMenu* recentMenu_ = nullptr;
     QAction* saveAction_ = nullptr;
@@ -88,12 +124,17 @@ private:
     QAction* startAction_ = nullptr;
     QAction* followAction_ = nullptr;
     QAction* findAction_ = nullptr;
+    QAction* exportJsonlAction_ = nullptr;
+    QAction* exportHarAction_ = nullptr;
     QActionGroup* timeGroup_ = nullptr;
     QActionGroup* themeGroup_ = nullptr;
     QLabel* fileLabel_ = nullptr;
     QLabel* countsLabel_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QToolButton* cancelButton_ = nullptr;
+    QLabel* exportLabel_ = nullptr;
+    QProgressBar* exportProgress_ = nullptr;
+    QToolButton* exportCancel_ = nullptr;
 };
 
 }  // namespace sockscope::ui

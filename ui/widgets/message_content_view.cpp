@@ -14,6 +14,7 @@
 #include <QSaveFile>
 #include <QStackedWidget>
 #include <QStandardItemModel>
+#include <QStringDecoder>
 #include <QTabWidget>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -62,11 +63,65 @@ QString sizeLine(const MessageRecord& m) {
     return line;
 }
 
+// Marks unpaired UTF-16 surrogates as U+FFFD and returns how many there
+// were; a high surrogate ending a cut text is left out (its pair was cut off).
+qsizetype replaceLoneSurrogates(QString& text, bool cut) {
+    qsizetype lone = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (text[i].isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate()) {
+            ++i;
+            continue;
+        }
+        if (!text[i].isSurrogate())
+            continue;
+        if (cut && i + 1 == text.size() && text[i].isHighSurrogate()) {
+            text.chop(1);
+            break;
+        }
+        text[i] = QChar::ReplacementCharacter;
+        ++lone;
+    }
+    return lone;
+}
+
+// Bytes in another encoding than UTF-8 (the user's choice) to text, as
+// decodeText says. A stateful decoder keeps back a byte cut off at the end
+// of a partial payload; a stateless one shows it as U+FFFD. Qt's UTF-16
+// decoder reports neither that byte nor unpaired surrogates as errors, so
+// they are looked for here.
+QString decodeOther(std::span<const std::uint8_t> bytes, bool cut, TextEncoding encoding,
+                    QStringList& notes, bool* valid) {
+    const QStringConverter::Encoding qt =
+        encoding == TextEncoding::Latin1    ? QStringConverter::Latin1
+        : encoding == TextEncoding::Utf16LE ? QStringConverter::Utf16LE
+                                            : QStringConverter::Utf16BE;
+    // A byte order mark is shown, as with UTF-8: the inspector shows what was sent.
+    QStringDecoder decoder(
+        qt, cut ? QStringConverter::Flag::ConvertInitialBom
+                : QStringConverter::Flag::ConvertInitialBom | QStringConverter::Flag::Stateless);
+    QString text = decoder.decode(
+        QByteArrayView(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size())));
+    bool ok = !decoder.hasError();
+    if (encoding != TextEncoding::Latin1) {
+        const bool oddByte = !cut && bytes.size() % 2 != 0;
+        ok = replaceLoneSurrogates(text, cut) == 0 && !oddByte && ok;
+    }
+    if (!ok)
+        notes << QObject::tr("Not valid %1: invalid bytes are shown as U+FFFD (\uFFFD).")
+                     .arg(textEncodingName(encoding));
+    if (valid)
+        *valid = ok;
+    return text;
+}
+
 // UTF-8 to text, invalid sequences as U+FFFD. When the bytes are only the
 // first part of the payload, a character cut at the end is left out rather
 // than reported as invalid. Adds a note when the text is not valid UTF-8.
+// Other encodings go to decodeOther.
 QString decodeText(std::span<const std::uint8_t> bytes, bool cut, QStringList& notes,
-                   bool* valid = nullptr) {
+                   TextEncoding encoding, bool* valid = nullptr) {
+    if (encoding != TextEncoding::Utf8)
+        return decodeOther(bytes, cut, encoding, notes, valid);
     Utf8Validator utf8;
     const bool ok = utf8.feed(bytes);
     std::size_t use = bytes.size();
@@ -151,6 +206,21 @@ MessageContentView::MessageContentView(const CaptureDocument& document, QWidget*
     layout->addLayout(top);
     layout->addWidget(stack_, 1);
     clear();
+}
+
+void MessageContentView::setTextOptions(TextEncoding encoding, int jsonIndent) {
+    if (encoding == encoding_ && jsonIndent == jsonIndent_)
+        return;
+    encoding_ = encoding;
+    jsonIndent_ = jsonIndent;
+    if (shown_ != kNoRow)
+        showMessage(shown_);
+}
+
+void MessageContentView::setFixedFont(const QFont& font) {
+    text_->setFont(font);
+    jsonText_->setFont(font);
+    hex_->setFont(font);
 }
 
 bool MessageContentView::canShowAll() const {
@@ -271,7 +341,7 @@ void MessageContentView::showMessage(RowId id) {
         case 10: {
             QStringList textNotes;
             bool valid = false;
-            const QString text = decodeText(bytes.payload, cut, textNotes, &valid);
+            const QString text = decodeText(bytes.payload, cut, textNotes, encoding_, &valid);
             if (valid && readable(text)) {
                 text_->setPlainText(text);
                 setPage(Page::Text, text_);
@@ -292,14 +362,17 @@ void MessageContentView::showText(const MessageRecord& m, const MessageBytes& by
                                   QStringList& notes) {
     const bool cut = bytes.payload.size() < m.length;
     bool valid = false;
-    const QString text = decodeText(bytes.payload, cut, notes, &valid);
-    if (valid && !cut &&
-        isJsonDocument(QByteArray::fromRawData(reinterpret_cast<const char*>(bytes.payload.data()),
-                                               qsizetype(bytes.payload.size())))) {
+    const QString text = decodeText(bytes.payload, cut, notes, encoding_, &valid);
+    const QByteArray utf8 =
+        encoding_ == TextEncoding::Utf8
+            ? QByteArray::fromRawData(reinterpret_cast<const char*>(bytes.payload.data()),
+                                      qsizetype(bytes.payload.size()))
+            : text.toUtf8();
+    if (valid && !cut && isJsonDocument(utf8)) {
         fillJsonModel(*jsonModel_, text);
         jsonTree_->expandToDepth(1);
         jsonTree_->resizeColumnToContents(0);
-        jsonText_->setPlainText(indentJson(text));
+        jsonText_->setPlainText(jsonIndent_ > 0 ? indentJson(text, jsonIndent_) : text);
         setPage(Page::Json, json_);
         return;
     }
@@ -325,7 +398,7 @@ void MessageContentView::showClose(const MessageBytes& bytes, QStringList& notes
             notes << tr("Code %1 may not be sent in a close frame (%2).")
                          .arg(code)
                          .arg(fromStd(violationInfo(ViolationKind::InvalidCloseCode).rfc));
-        const QString reason = decodeText(body.subspan(2), !bytes.complete, notes);
+        const QString reason = decodeText(body.subspan(2), !bytes.complete, notes, encoding_);
         lines << tr("Reason: %1").arg(reason.isEmpty() ? tr("(none)") : reason);
     }
     text_->setPlainText(lines.join(u'\n'));

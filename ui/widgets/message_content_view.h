@@ -8,6 +8,7 @@
 #include <QWidget>
 
 #include "inspector/capture_document.h"
+#include "inspector/preferences.h"
 
 class QLabel;
 class QPlainTextEdit;
@@ -37,6 +38,12 @@ public:
     // Payload bytes read and shown at most.
     void setLimit(std::size_t bytes) { limit_ = bytes; }
     std::size_t limit() const { return limit_; }
+    // How text payloads are decoded and JSON is indented (0: as sent), and
+    // the font of the text and hex panes; the shown message is shown again.
+    void setTextOptions(TextEncoding encoding, int jsonIndent);
+    void setFixedFont(const QFont& font);
+    TextEncoding textEncoding() const { return encoding_; }
+    int jsonIndent() const { return jsonIndent_; }
 
     // The shown message cut at the limit: shows all of it (an explicit
     // request, so a huge payload is read only when asked for).
@@ -61,6 +68,8 @@ private:
 
     const CaptureDocument& document_;
     std::size_t limit_ = kDefaultLimit;
+    TextEncoding encoding_ = TextEncoding::Utf8;
+    int jsonIndent_ = 4;
     Page page_ = Page::Empty;
     RowId shown_ = kNoRow;
     bool cutByLimit_ = false;
