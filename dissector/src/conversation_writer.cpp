@@ -111,6 +111,8 @@ std::optional<std::uint32_t> ConversationWriter::open(const SocketAddress& clien
     Connection c;
     c.client.address = client;
     c.server.address = server;
+    c.mss = client.v6 && options_.mss > 20 ? static_cast<std::uint16_t>(options_.mss - 20)
+                                           : options_.mss;
     // The generator's first draws for a connection are its initial sequence numbers.
     c.client.nextSeq = static_cast<std::uint32_t>(random_());
     c.server.nextSeq = static_cast<std::uint32_t>(random_());
@@ -133,8 +135,8 @@ bool ConversationWriter::send(std::uint32_t connection, Direction from,
         return false;
     const Direction peer = from == Direction::Client ? Direction::Server : Direction::Client;
     std::size_t segments = 0;
-    for (std::size_t at = 0; at < bytes.size(); at += options_.mss) {
-        const std::size_t n = std::min<std::size_t>(options_.mss, bytes.size() - at);
+    for (std::size_t at = 0; at < bytes.size(); at += c->mss) {
+        const std::size_t n = std::min<std::size_t>(c->mss, bytes.size() - at);
         const bool last = at + n == bytes.size();
         using namespace tcp_flag;
         if (!segment(*c, from, static_cast<std::uint8_t>(Ack | (last ? Psh : 0)),
@@ -255,7 +257,7 @@ bool ConversationWriter::segment(Connection& c, Direction from, std::uint8_t fla
     if (mssOption) {
         packet_.push_back(2);  // kind: maximum segment size (RFC 9293 §3.7.1)
         packet_.push_back(4);
-        be16(packet_, options_.mss);
+        be16(packet_, c.mss);
     }
     packet_.insert(packet_.end(), payload.begin(), payload.end());
 

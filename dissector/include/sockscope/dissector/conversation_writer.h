@@ -30,8 +30,10 @@
 namespace sockscope::dissector {
 
 struct ConversationWriterOptions {
-    // Largest TCP payload per segment (clamped to 1 .. 65495: an IPv4 packet
-    // holds at most 65535 bytes); announced in the SYNs' MSS option.
+    // Largest TCP payload per segment over IPv4 (clamped to 1 .. 65495: an
+    // IPv4 packet holds at most 65535 bytes); announced in the SYNs' MSS
+    // option. IPv6 connections use 20 bytes less, the larger IP header, so
+    // both fit the same link MTU (1460 and 1440 on Ethernet's 1500).
     std::uint16_t mss = 1460;
     std::uint32_t seed = 0x53636f70;        // initial sequence numbers and mask keys
     std::string application = "Sockscope";  // the section header's shb_userappl
@@ -89,6 +91,7 @@ private:
     struct Connection {
         Side client;
         Side server;
+        std::uint16_t mss = 0;
         bool open = true;
     };
 
