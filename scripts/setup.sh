@@ -10,6 +10,7 @@ packages=(
     qt6-base-dev qt6-websockets-dev
     qt6-qpa-plugins fonts-dejavu-core
     python3 python3-websockets
+    help2man librsvg2-bin dpkg-dev
 )
 # qt6-qpa-plugins holds the X11/Wayland platform plugins the GUI needs on a
 # desktop (a Recommends that --no-install-recommends would skip), and the
@@ -17,8 +18,14 @@ packages=(
 # The test suite also talks to a real browser (headless Chromium), makes
 # TLS certificates with the openssl command and cross-checks the dissector
 # against Debian's tshark.
+# The build renders the icons (rsvg-convert) and writes the man pages from the
+# programs' --help (help2man); cpack computes the .deb's dependencies with
+# dpkg-shlibdeps (dpkg-dev). The package test validates the desktop file and
+# the AppStream metainfo, runs lintian and shellcheck, installs the .deb with
+# dpkg -i (its postinst needs adduser and setcap) and looks its man page up.
 if [ "${1:-}" = "--with-test-peers" ]; then
-    packages+=(chromium openssl tshark)
+    packages+=(chromium openssl tshark
+               desktop-file-utils appstream lintian shellcheck adduser libcap2-bin man-db)
 fi
 missing=()
 for p in "${packages[@]}"; do

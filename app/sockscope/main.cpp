@@ -2,6 +2,8 @@
 // main window (on a capture file when one is given).
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QIcon>
 #include <QScreen>
 #include <QSettings>
 #include <QTextStream>
@@ -17,6 +19,14 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(QStringLiteral("sockscope"));
     QApplication::setApplicationDisplayName(QStringLiteral("Sockscope"));
     QApplication::setApplicationVersion(QStringLiteral(SOCKSCOPE_VERSION));
+    // Wayland matches windows to the installed .desktop file (and its icon) by this id.
+    QApplication::setDesktopFileName(QStringLiteral("io.github.sockscope.Sockscope"));
+    // The rendered icon sizes are built in, so an uninstalled build has its icon too.
+    QIcon windowIcon;
+    const QDir iconDir(QStringLiteral(":/icons/sockscope"));
+    for (const QString& name : iconDir.entryList(QDir::Files))
+        windowIcon.addFile(iconDir.filePath(name));
+    QApplication::setWindowIcon(windowIcon);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
