@@ -184,8 +184,12 @@ inline std::optional<std::vector<TsharkMessage>> tsharkMessages(const QString& c
                                                                 std::uint16_t serverPort,
                                                                 QString& error) {
     QProcess tshark;
+    // Out-of-order reassembly is off by default in tshark 4.0, and a loopback
+    // capture on a busy machine can hold segments out of order: without it
+    // tshark misreads a message that we (rightly) reassemble.
     tshark.start(tsharkPath(),
-                 {QStringLiteral("-r"), capture, QStringLiteral("-d"),
+                 {QStringLiteral("-r"), capture, QStringLiteral("-o"),
+                  QStringLiteral("tcp.reassemble_out_of_order:TRUE"), QStringLiteral("-d"),
                   QStringLiteral("tcp.port==%1,http").arg(serverPort), QStringLiteral("-Y"),
                   QStringLiteral("websocket"), QStringLiteral("-T"), QStringLiteral("pdml")});
     QByteArray pdml;
