@@ -186,6 +186,7 @@ void maskDispatch(const std::uint8_t* in, std::uint8_t* out, std::size_t n, Mask
     const Key k = rotatedKey(key, keyOffset);
 #if SOCKSCOPE_X86_64_SIMD
     switch (detail::currentSimdLevel()) {
+        case SimdLevel::Avx512Vbmi:
         case SimdLevel::Avx2:
             maskAvx2(in, out, n, k);
             return;

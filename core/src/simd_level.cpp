@@ -24,6 +24,11 @@ SimdLevel detectedSimdLevel() noexcept {
     // cpu_init is needed when this runs from a static initialiser before libgcc's own.
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2")) {
+        // libgcc reports AVX-512 features only when the OS saves the ZMM state.
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vbmi")) {
+            return SimdLevel::Avx512Vbmi;
+        }
         return SimdLevel::Avx2;
     }
     return SimdLevel::Sse2;

@@ -180,6 +180,7 @@ template <class Ascii>
                                                    State& s) noexcept {
 #if SOCKSCOPE_X86_64_SIMD
     switch (detail::currentSimdLevel()) {
+        case SimdLevel::Avx512Vbmi:
         case SimdLevel::Avx2:
             return scanWithAvx2(p, n, s);
         case SimdLevel::Sse2:

@@ -343,8 +343,12 @@ void Connection::becomeWebSocket(Side& client, std::optional<DeflateParams> defl
     client_ = &client;
     phase_ = Phase::WebSocket;
     for (Side* side : {&a_, &b_}) {
-        DirectionContext context{conn_, directionOf(*side), shared_.sink, &shared_.options,
-                                 &shared_.unmaskScratch};
+        DirectionContext context{conn_,
+                                 directionOf(*side),
+                                 shared_.sink,
+                                 &shared_.options,
+                                 &shared_.unmaskScratch,
+                                 &shared_.payloadBuffers};
         side->websocket = std::make_unique<WebSocketDirection>(context, deflate, handshakeSeen,
                                                                side->pendingOffset);
     }

@@ -11,6 +11,7 @@
 
 #include <sockscope/core/http_message.h>
 
+#include "payload_buffers.h"
 #include "sockscope/dissector/dissector.h"
 #include "websocket_direction.h"
 
@@ -21,6 +22,7 @@ struct DissectorShared {
     DissectionSink* sink = nullptr;
     std::uint32_t nextConnId = 1;
     std::vector<std::uint8_t> unmaskScratch;  // DirectionContext::scratch
+    PayloadBuffers payloadBuffers;            // DirectionContext::payloads
 };
 
 class Connection {

@@ -59,6 +59,7 @@ struct Dissector::State {
         if (it == flows.end())
             return;
         buffered -= std::min(buffered, it->second->bufferedBytes());
+        forgetLastFlow();
         flows.erase(it);
         if (ended.insert(key).second)
             endedOrder.push_back(key);
@@ -115,10 +116,28 @@ struct Dissector::State {
         shared.sink->onAnomaly(e);
     }
 
+    // The flow of the previous packet: most packets continue the same one
+    // (a message spans many segments), and a comparison costs less than a
+    // hash lookup. Cleared whenever a flow is erased.
+    detail::Connection* lastFlow = nullptr;
+    FlowKey lastKey;
+
+    void forgetLastFlow() { lastFlow = nullptr; }
+
     detail::Connection* flowFor(const TcpSegment& segment, const StreamOrigin& origin) {
         const FlowKey key = keyOf(segment);
-        auto it = flows.find(key);
         const bool newSyn = (segment.flags & tcp_flag::Syn) && !(segment.flags & tcp_flag::Ack);
+        if (lastFlow && key == lastKey && !(newSyn && lastFlow->done()))
+            return lastFlow;
+        detail::Connection* flow = findOrStartFlow(key, newSyn, segment, origin);
+        lastFlow = flow;
+        lastKey = key;
+        return flow;
+    }
+
+    detail::Connection* findOrStartFlow(const FlowKey& key, bool newSyn, const TcpSegment& segment,
+                                        const StreamOrigin& origin) {
+        auto it = flows.find(key);
         if (it == flows.end() && ended.count(key)) {
             if (!newSyn)
                 return nullptr;  // a late packet of a finished connection
@@ -130,6 +149,7 @@ struct Dissector::State {
             // The port pair is reused by a new connection.
             buffered -= std::min(buffered, it->second->bufferedBytes());
             it->second->finish(origin);
+            forgetLastFlow();
             flows.erase(it);
         }
         while (flows.size() >= shared.options.maxFlows && !order.empty()) {
@@ -144,6 +164,7 @@ struct Dissector::State {
                     origin);
             buffered -= std::min(buffered, oldest->second->bufferedBytes());
             oldest->second->finish(origin);
+            forgetLastFlow();
             flows.erase(oldest);
         }
         order.push_back(key);

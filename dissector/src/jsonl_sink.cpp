@@ -1,7 +1,10 @@
 #include "sockscope/dissector/jsonl_sink.h"
 
 #include <array>
+#include <cstring>
+#include <type_traits>
 
+#include <sockscope/core/base64.h>
 #include <sockscope/core/handshake.h>
 #include <sockscope/core/opcode.h>
 
@@ -33,6 +36,48 @@ struct Key {
 template <Key name>
 void key(std::string& out) {
     out.append(name.view());
+}
+
+// Frame and message lines are written in place (LineWriter::room) into room
+// for their longest form: no bounds check per character. Every field there is
+// bounded: numbers take at most 20 digits, a timestamp 28 characters
+// (detail::kMaxSecondsChars), names 12. These writers return the new end.
+char* put(char* p, std::string_view text) {
+    std::memcpy(p, text.data(), text.size());
+    return p + text.size();
+}
+
+template <Key name>
+char* putKey(char* p) {
+    return put(p, name.view());
+}
+
+char* putBool(char* p, bool value) {
+    return value ? put(p, "true") : put(p, "false");
+}
+
+// `,"ts":` and the timestamp, reusing the text of the last whole seconds.
+char* putTs(char* p, Timestamp ts, detail::SecondsText& last) {
+    p = putKey<"ts">(p);
+    if (ts.seconds < 0)
+        return detail::putSeconds(p, ts);
+    if (ts.seconds != last.seconds) {
+        last.length = static_cast<std::uint32_t>(
+            detail::putUnsigned(last.digits, static_cast<std::uint64_t>(ts.seconds)) - last.digits);
+        last.seconds = ts.seconds;
+    }
+    std::memcpy(p, last.digits, sizeof last.digits);  // whole array: a fixed-size copy
+    p += last.length;
+    *p++ = '.';
+    return detail::putMicros(p, ts.nanoseconds);
+}
+
+// `{"event":"<event>","conn":<conn>`
+char* putBegin(char* p, std::string_view event, std::uint32_t conn) {
+    p = put(p, R"({"event":")");
+    p = put(p, event);
+    p = put(p, R"(","conn":)");
+    return detail::putUnsigned(p, conn);
 }
 
 template <Key name>
@@ -127,74 +172,148 @@ void format(std::string& out, const HandshakeEvent& e) {
     out += '}';
 }
 
-void format(std::string& out, const FrameEvent& e) {
+// The longest frame line is 241 characters.
+constexpr std::size_t kMaxFrameLine = 320;
+
+char* putFrame(char* p, const FrameEvent& e, detail::SecondsText& seconds) {
     const FrameHeader& h = e.header;
-    begin(out, "frame", e.conn);
-    fieldPlain<"dir">(out, directionName(e.dir));
-    fieldTs(out, e.ts);
-    field<"packet">(out, e.packet);
-    fieldBool<"fin">(out, h.fin);
-    fieldBool<"rsv1">(out, h.rsv1);
-    fieldBool<"rsv2">(out, h.rsv2);
-    fieldBool<"rsv3">(out, h.rsv3);
-    field<"opcode">(out, std::uint64_t{h.opcode});
-    fieldBool<"masked">(out, h.masked);
-    key<"mask">(out);
+    p = putBegin(p, "frame", e.conn);
+    p = putKey<"dir">(p);
+    *p++ = '"';
+    p = put(p, directionName(e.dir));
+    *p++ = '"';
+    p = putTs(p, e.ts, seconds);
+    p = putKey<"packet">(p);
+    p = detail::putUnsigned(p, e.packet);
+    p = putBool(putKey<"fin">(p), h.fin);
+    p = putBool(putKey<"rsv1">(p), h.rsv1);
+    p = putBool(putKey<"rsv2">(p), h.rsv2);
+    p = putBool(putKey<"rsv3">(p), h.rsv3);
+    p = putKey<"opcode">(p);
+    p = detail::putUnsigned(p, h.opcode);
+    p = putBool(putKey<"masked">(p), h.masked);
+    p = putKey<"mask">(p);
     if (h.masked) {
-        out += '"';
-        detail::appendHex(out, h.maskKey, h.maskKey.size());
-        out += '"';
+        static constexpr char kHex[] = "0123456789abcdef";
+        *p++ = '"';
+        for (const std::uint8_t byte : h.maskKey) {
+            *p++ = kHex[byte >> 4];
+            *p++ = kHex[byte & 0x0F];
+        }
+        *p++ = '"';
     } else {
-        out += "null";
+        p = put(p, "null");
     }
-    field<"length">(out, h.payloadLength);
-    out += '}';
+    p = putKey<"length">(p);
+    p = detail::putUnsigned(p, h.payloadLength);
+    *p++ = '}';
+    return p;
 }
 
-// `appendPayload` writes the payload's base64 as the next characters of the line.
-template <typename AppendPayload>
-void formatMessage(std::string& out, const MessageEvent& e, const AppendPayload& appendPayload) {
-    begin(out, "message", e.conn);
-    fieldPlain<"dir">(out, directionName(e.dir));
-    fieldTs(out, e.ts);
-    fieldPlain<"opcode">(out, opcodeName(e.opcode));
-    field<"frames">(out, std::uint64_t{e.frames});
-    fieldBool<"compressed">(out, e.compressed);
-    field<"length">(out, e.length);
-    key<"payload_b64">(out);
-    out += '"';
-    appendPayload(e.payload);
-    out += '"';
-    bool reasonValid = true;
-    if (e.opcode == static_cast<std::uint8_t>(Opcode::Close)) {
-        key<"close_code">(out);
-        if (e.closeCode) {
-            detail::appendUnsigned(out, *e.closeCode);
-        } else {
-            out.append("null");
-        }
-        key<"close_reason">(out);
-        reasonValid = appendJsonString(out, e.closeReason);
-    }
-    field<"packet">(out, e.packet);
+// A message line up to its payload, `... "payload_b64":"`: at most 194 characters.
+constexpr std::size_t kMaxMessageHead = 256;
+
+char* putMessageHead(char* p, const MessageEvent& e, detail::SecondsText& seconds) {
+    p = putBegin(p, "message", e.conn);
+    p = putKey<"dir">(p);
+    *p++ = '"';
+    p = put(p, directionName(e.dir));
+    *p++ = '"';
+    p = putTs(p, e.ts, seconds);
+    p = putKey<"opcode">(p);
+    *p++ = '"';
+    p = put(p, opcodeName(e.opcode));  // at most 12 characters
+    *p++ = '"';
+    p = putKey<"frames">(p);
+    p = detail::putUnsigned(p, e.frames);
+    p = putBool(putKey<"compressed">(p), e.compressed);
+    p = putKey<"length">(p);
+    p = detail::putUnsigned(p, e.length);
+    p = putKey<"payload_b64">(p);
+    *p++ = '"';
+    return p;
+}
+
+// The fields after a close message's reason (and every other message's
+// payload), up to the optional close_reason_b64: at most 104 characters.
+constexpr std::size_t kMaxMessageFields = 128;
+
+char* putMessageFields(char* p, const MessageEvent& e) {
+    p = putKey<"packet">(p);
+    p = detail::putUnsigned(p, e.packet);
     if (e.compressed) {
-        field<"wire_length">(out, e.wireLength);
+        p = putKey<"wire_length">(p);
+        p = detail::putUnsigned(p, e.wireLength);
     }
     if (!e.valid) {
-        fieldBool<"valid">(out, false);
+        p = put(putKey<"valid">(p), "false");
     }
     if (e.payloadTruncated) {
-        fieldBool<"payload_truncated">(out, true);
+        p = put(putKey<"payload_truncated">(p), "true");
     }
-    if (!reasonValid) {
-        key<"close_reason_b64">(out);
-        out += '"';
-        out += base64Encode(std::span(reinterpret_cast<const std::uint8_t*>(e.closeReason.data()),
-                                      e.closeReason.size()));
-        out += '"';
-    }
-    out += '}';
+    return p;
 }
+
+// Writes a message line to `out`: a LineWriter, or a StringLine for line().
+// Both take written-in-place pieces (room/commit), base64, and appended text.
+template <typename Out>
+void writeMessage(Out& out, const MessageEvent& e, detail::SecondsText& seconds) {
+    char* p = out.room(kMaxMessageHead);
+    out.commit(putMessageHead(p, e, seconds));
+    out.appendBase64(e.payload);
+    if (e.opcode != static_cast<std::uint8_t>(Opcode::Close)) {
+        p = out.room(1 + kMaxMessageFields + 1);
+        *p++ = '"';
+        p = putMessageFields(p, e);
+        *p++ = '}';
+        out.commit(p);
+        return;
+    }
+    std::string& text = out.buffer();
+    text += '"';
+    key<"close_code">(text);
+    if (e.closeCode) {
+        detail::appendUnsigned(text, *e.closeCode);
+    } else {
+        text.append("null");
+    }
+    key<"close_reason">(text);
+    const bool reasonValid = appendJsonString(text, e.closeReason);
+    p = out.room(kMaxMessageFields);
+    out.commit(putMessageFields(p, e));
+    std::string& rest = out.buffer();
+    if (!reasonValid) {
+        key<"close_reason_b64">(rest);
+        rest += '"';
+        rest += base64Encode(std::span(reinterpret_cast<const std::uint8_t*>(e.closeReason.data()),
+                                       e.closeReason.size()));
+        rest += '"';
+    }
+    rest += '}';
+}
+
+template <typename Out>
+void writeFrame(Out& out, const FrameEvent& e, detail::SecondsText& seconds) {
+    char* p = out.room(kMaxFrameLine);
+    out.commit(putFrame(p, e, seconds));
+}
+
+// A LineWriter's interface over a string, for JsonlSink::line().
+class StringLine {
+public:
+    explicit StringLine(std::string& text) : text_(text) {}
+    char* room(std::size_t bytes) {
+        const std::size_t at = text_.size();
+        text_.resize(at + bytes);
+        return text_.data() + at;
+    }
+    void commit(const char* end) { text_.resize(static_cast<std::size_t>(end - text_.data())); }
+    void appendBase64(std::span<const std::uint8_t> bytes) { base64Append(text_, bytes); }
+    std::string& buffer() { return text_; }
+
+private:
+    std::string& text_;
+};
 
 void format(std::string& out, const AnomalyEvent& e) {
     begin(out, "anomaly", e.conn);
@@ -221,14 +340,19 @@ void format(std::string& out, const EndEvent& e) {
     out += '}';
 }
 
-void format(std::string& out, const MessageEvent& e) {
-    formatMessage(out, e, [&out](std::span<const std::uint8_t> p) { base64Append(out, p); });
-}
-
 template <typename Event>
 std::string lineOf(const Event& e) {
     std::string out;
-    format(out, e);
+    detail::SecondsText seconds;
+    if constexpr (std::is_same_v<Event, FrameEvent>) {
+        StringLine line(out);
+        writeFrame(line, e, seconds);
+    } else if constexpr (std::is_same_v<Event, MessageEvent>) {
+        StringLine line(out);
+        writeMessage(line, e, seconds);
+    } else {
+        format(out, e);
+    }
     return out;
 }
 
@@ -257,16 +381,15 @@ void JsonlSink::onHandshake(const HandshakeEvent& e) {
 
 void JsonlSink::onFrame(const FrameEvent& e) {
     if (options_.filter.accepts(EventKind::Frame, e.conn)) {
-        format(buffer_, e);
+        writeFrame(writer_, e, seconds_);
         writer_.endLine();
     }
 }
 
 void JsonlSink::onMessage(const MessageEvent& e) {
     if (options_.filter.accepts(EventKind::Message, e.conn)) {
-        // Large payloads go from the encoder straight to the output, not through the line.
-        formatMessage(buffer_, e,
-                      [this](std::span<const std::uint8_t> p) { writer_.appendBase64(p); });
+        // Large payloads go from the encoder straight to the output, not through the batch.
+        writeMessage(writer_, e, seconds_);
         writer_.endLine();
     }
 }

@@ -2,13 +2,19 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
+#include <cstring>
 
 namespace sockscope::dissector {
 namespace {
 
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 void appendHexByte(std::string& out, std::uint8_t byte) {
     out += kHexDigits[byte >> 4];
@@ -141,26 +147,74 @@ bool appendJsonString(std::string& out, std::string_view text) {
     return valid;
 }
 
-void appendSeconds(std::string& out, Timestamp ts) {
-    std::int64_t seconds = ts.seconds;
-    std::uint32_t nanoseconds = std::min<std::uint32_t>(ts.nanoseconds, 999999999);
+// `value` (below 10^6) as six digits, zero-padded, two at a time.
+static char* putSixDigits(char* p, std::uint32_t value) {
+    const std::uint32_t pairs[3] = {value / 10000, value / 100 % 100, value % 100};
+    for (const std::uint32_t pair : pairs) {
+        std::memcpy(p, &kDigitPairs[pair * 2], 2);
+        p += 2;
+    }
+    return p;
+}
+
+// Every number on a line goes through here (millions of lines): values
+// below 2^32, nearly all of them, take 32-bit arithmetic and two digits per step.
+char* putUnsigned(char* p, std::uint64_t value) {
+    if (value > 0xFFFFFFFFu) {
+        return std::to_chars(p, p + kMaxUnsignedChars, value).ptr;
+    }
+    auto v = static_cast<std::uint32_t>(value);
+    static constexpr std::uint32_t kPowers[] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u};
+    // floor(log10) from the bit width (1233/4096 ~ log10(2)), then one correction.
+    const auto estimate = static_cast<std::size_t>(std::bit_width(v | 1u) * 1233 >> 12);
+    const std::size_t digits = estimate + ((v | 1u) >= kPowers[estimate] ? 1 : 0);
+    char* const end = p + digits;
+    char* q = end;
+    while (v >= 100) {
+        const std::uint32_t pair = v % 100;
+        v /= 100;
+        q -= 2;
+        std::memcpy(q, &kDigitPairs[pair * 2], 2);
+    }
+    if (v >= 10) {
+        std::memcpy(q - 2, &kDigitPairs[v * 2], 2);
+    } else {
+        q[-1] = static_cast<char>('0' + v);
+    }
+    return end;
+}
+
+char* putSeconds(char* p, Timestamp ts) {
+    const std::int64_t seconds = ts.seconds;
+    const std::uint32_t nanoseconds = std::min<std::uint32_t>(ts.nanoseconds, 999999999);
+    std::uint64_t whole = 0;
+    std::uint32_t micros = 0;
     if (seconds < 0 && nanoseconds > 0) {
         // -1 s + 0.25 s is -0.75 s: print the magnitude with a sign.
-        out += '-';
-        appendUnsigned(out, static_cast<std::uint64_t>(-(seconds + 1)), 1);
-        out += '.';
-        appendUnsigned(out, (1000000000u - nanoseconds) / 1000, 6);
-        return;
+        *p++ = '-';
+        whole = static_cast<std::uint64_t>(-(seconds + 1));
+        micros = (1000000000u - nanoseconds) / 1000;
+    } else {
+        if (seconds < 0) {
+            *p++ = '-';
+        }
+        whole = seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds)
+                            : static_cast<std::uint64_t>(seconds);
+        micros = nanoseconds / 1000;
     }
-    if (seconds < 0) {
-        out += '-';
-    }
-    appendUnsigned(
-        out,
-        seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds),
-        1);
-    out += '.';
-    appendUnsigned(out, nanoseconds / 1000, 6);
+    p = putUnsigned(p, whole);
+    *p++ = '.';
+    return putSixDigits(p, micros);
+}
+
+char* putMicros(char* p, std::uint32_t nanoseconds) {
+    return putSixDigits(p, std::min<std::uint32_t>(nanoseconds, 999999999) / 1000);
+}
+
+void appendSeconds(std::string& out, Timestamp ts) {
+    char text[kMaxSecondsChars];
+    out.append(text, static_cast<std::size_t>(putSeconds(text, ts) - text));
 }
 
 void appendSeconds(std::string& out, std::int64_t nanoseconds) {

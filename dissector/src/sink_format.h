@@ -26,6 +26,15 @@ void appendUnsigned(std::string& out, std::uint64_t value, int minDigits = 1);
 
 // "1700000000.123456": seconds with exactly 6 decimals (microseconds, truncated).
 void appendSeconds(std::string& out, Timestamp ts);
+// The same written at `p` (at most kMaxSecondsChars characters); returns the end.
+inline constexpr std::size_t kMaxSecondsChars = 28;  // '-', 20 digits, '.', 6 digits
+char* putSeconds(char* p, Timestamp ts);
+// The six decimals of putSeconds() for `nanoseconds` (at most 999999999).
+char* putMicros(char* p, std::uint32_t nanoseconds);
+
+// Decimal digits written at `p` (at most kMaxUnsignedChars); returns the end.
+inline constexpr std::size_t kMaxUnsignedChars = 20;
+char* putUnsigned(char* p, std::uint64_t value);
 // The same for a signed nanosecond difference ("0.000123", "-1.500000").
 void appendSeconds(std::string& out, std::int64_t nanoseconds);
 

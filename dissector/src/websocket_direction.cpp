@@ -192,7 +192,7 @@ bool WebSocketDirection::onFrame(const FrameHeader& header, const FrameOffsets& 
         const std::uint64_t wanted = std::min<std::uint64_t>(
             context_.options->maxPayloadKept, message_.payload.size() + header.payloadLength);
         if (wanted > message_.payload.capacity())
-            message_.payload.reserve(static_cast<std::size_t>(wanted));
+            reservePayload(static_cast<std::size_t>(wanted));
     }
     context_.sink->onFrame(e);
     if (header.rsv1 && !handshakeSeen_ && !compressionUnknownReported_) {
@@ -217,6 +217,9 @@ bool WebSocketDirection::onMessageBegin(std::uint8_t opcode, bool compressed) {
 bool WebSocketDirection::onMessageData(std::span<const std::uint8_t> data) {
     const std::uint64_t room = context_.options->maxPayloadKept - message_.payload.size();
     const std::size_t keep = static_cast<std::size_t>(std::min<std::uint64_t>(room, data.size()));
+    const std::size_t need = message_.payload.size() + keep;
+    if (need > message_.payload.capacity())  // a compressed message: its length was unknown
+        reservePayload(std::max(need, 2 * message_.payload.capacity()));
     message_.payload.insert(message_.payload.end(), data.begin(),
                             data.begin() + static_cast<std::ptrdiff_t>(keep));
     if (keep < data.size())
@@ -237,14 +240,36 @@ bool WebSocketDirection::onMessageEnd(const MessageSummary& summary) {
 }
 
 // Clears the message but keeps its payload buffer for the next one (no
-// allocation per message), unless a large message left it big.
+// allocation per message); a large buffer goes back to the shared ones.
 void WebSocketDirection::resetMessage() {
     std::vector<std::uint8_t> payload = std::move(message_.payload);
     payload.clear();
-    if (payload.capacity() > kKeptPayloadCapacity)
-        payload = {};
+    if (payload.capacity() > kKeptPayloadCapacity) {
+        context_.payloads->give(std::move(payload));
+        payload = std::move(smallPayload_);
+        smallPayload_ = {};
+    }
     message_ = MessageEvent{};
     message_.payload = std::move(payload);
+}
+
+// Room for `bytes` of payload, keeping what the message holds: a large
+// buffer comes from the shared ones, and the small one waits for the next message.
+void WebSocketDirection::reservePayload(std::size_t bytes) {
+    std::vector<std::uint8_t>& payload = message_.payload;
+    if (bytes <= kKeptPayloadCapacity) {
+        payload.reserve(bytes);
+        return;
+    }
+    std::vector<std::uint8_t> buffer = context_.payloads->take(bytes);
+    buffer.insert(buffer.end(), payload.begin(), payload.end());
+    if (payload.capacity() > kKeptPayloadCapacity) {
+        context_.payloads->give(std::move(payload));
+    } else if (payload.capacity() > smallPayload_.capacity()) {
+        payload.clear();
+        smallPayload_ = std::move(payload);
+    }
+    payload = std::move(buffer);
 }
 
 bool WebSocketDirection::onControlFrame(const FrameHeader& header,

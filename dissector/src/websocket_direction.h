@@ -11,6 +11,7 @@
 
 #include <sockscope/core/message_reader.h>
 
+#include "payload_buffers.h"
 #include "sockscope/dissector/dissector.h"
 #include "stream_locator.h"
 
@@ -24,6 +25,8 @@ struct DirectionContext {
     // Where masked payload is unmasked (packets are read-only); one per
     // Dissector, shared by all directions since only one decodes at a time.
     std::vector<std::uint8_t>* scratch = nullptr;
+    // Large payload buffers, shared by all directions of a Dissector.
+    PayloadBuffers* payloads = nullptr;
 };
 
 class WebSocketDirection final : private MessageSink {
@@ -50,6 +53,7 @@ private:
     void resynchronize();
     void anomaly(std::string kind, std::string rfc, std::string detail);
     void resetMessage();
+    void reservePayload(std::size_t bytes);
 
     DirectionContext context_;
     std::optional<DeflateParams> deflate_;
@@ -58,6 +62,8 @@ private:
     StreamLocator locator_;
     StreamOrigin current_;
     MessageEvent message_;
+    // The direction's own small payload buffer while a large one is in use.
+    std::vector<std::uint8_t> smallPayload_;
     bool closeSeen_ = false;
     bool compressionUnknownReported_ = false;
     // After a gap whose end is not a known frame boundary: bytes held until

@@ -441,6 +441,42 @@ private slots:
         for (const auto& a : r.anomalies)
             QVERIFY(!a.rfc.empty());
     }
+
+    // Inflation output of every size, in one connection with context
+    // takeover: a message that inflates a thousandfold (its output grows in
+    // doubling steps up to 1 MiB), small ones after it, and one spread over
+    // many segments. Each must come out exactly as it went in.
+    void inflatesMessagesOfEverySize() {
+        MessageDeflater deflater(15, false);
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request("Sec-WebSocket-Extensions: permessage-deflate\r\n")));
+        c.server(bytesOf(response("Sec-WebSocket-Extensions: permessage-deflate\r\n")));
+        std::string spread;
+        for (int i = 0; spread.size() < 200000; ++i)
+            spread += std::to_string(i * 7919 % 100003) + (i % 13 == 0 ? "\n" : " ");
+        const std::vector<std::string> texts = {std::string(3u << 20, 'z'),     "after", "",
+                                                std::string(5000, 'y') + "end", spread,  "last"};
+        Lines expected;
+        for (const std::string& text : texts) {
+            Bytes compressed;
+            deflater.compress(bytesOf(text), compressed);
+            const Bytes frame = serverFrame(1, compressed, true, 4);
+            for (std::size_t at = 0; at < frame.size(); at += 1400)
+                c.server(Bytes(frame.begin() + std::ptrdiff_t(at),
+                               frame.begin() + std::ptrdiff_t(std::min(frame.size(), at + 1400))));
+            expected.push_back("conn=1 server text " + text);
+        }
+        const DissectionRecorder r = dissect(c);
+        QVERIFY(r.handshakes.at(0).deflate);
+        QCOMPARE(r.messages.size(), texts.size());
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            QVERIFY(r.messages[i].compressed);
+            QCOMPARE(r.messages[i].length, std::uint64_t(texts[i].size()));
+        }
+        QVERIFY(r.messageLines() == expected);
+        QVERIFY2(r.anomalies.empty(), r.anomalies.empty() ? "" : r.anomalies[0].detail.c_str());
+    }
 };
 
 QTEST_APPLESS_MAIN(TestDissector)

@@ -11,6 +11,9 @@
 #include <QTest>
 #include <cstdio>
 #include <functional>
+#include <limits>
+#include <random>
+#include <type_traits>
 
 #include "wire.h"
 
@@ -293,6 +296,50 @@ QStringList eventsAndConns(const std::string& output) {
     return summary;
 }
 
+// What a sink wrote for `events` (each a callable feeding it one event), to a
+// memory stream (no descriptor), a file, or a file line by line (live output).
+enum class Output { Memory, File, FileEachLine };
+
+std::string written(Output output, const std::vector<std::function<void(JsonlSink&)>>& events) {
+    char* data = nullptr;
+    std::size_t size = 0;
+    std::FILE* out = output == Output::Memory ? open_memstream(&data, &size) : std::tmpfile();
+    if (!out) {
+        return "cannot open the output";
+    }
+    {
+        JsonlSinkOptions options;
+        options.flushEachLine = output == Output::FileEachLine;
+        JsonlSink sink(out, options);
+        for (const auto& event : events) {
+            event(sink);
+        }
+        if (!sink.flush()) {
+            return "write failed";
+        }
+    }
+    std::string text;
+    if (output == Output::Memory) {
+        std::fclose(out);
+        text.assign(data, size);
+        std::free(data);
+        return text;
+    }
+    std::rewind(out);
+    char buffer[65536];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, out)) > 0;) {
+        text.append(buffer, n);
+    }
+    std::fclose(out);
+    return text;
+}
+
+FrameEvent frameAt(Timestamp ts) {
+    FrameEvent f = frame(Direction::Server, {});
+    f.ts = ts;
+    return f;
+}
+
 }  // namespace
 
 class TestJsonlSink : public QObject {
@@ -413,7 +460,9 @@ private slots:
         std::string expected;
         {
             JsonlSink sink(out, {});
-            for (std::size_t size : {std::size_t(16383), std::size_t(16384), std::size_t(98304),
+            // 16 KiB: written directly from here on; 48 KiB: one chunk.
+            for (std::size_t size : {std::size_t(16383), std::size_t(16384), std::size_t(49151),
+                                     std::size_t(49152), std::size_t(49153), std::size_t(98304),
                                      std::size_t(98305), std::size_t(300001)}) {
                 Bytes payload(size);
                 for (std::size_t i = 0; i < size; ++i)
@@ -435,6 +484,151 @@ private slots:
         std::fclose(out);
         QCOMPARE(written.size(), expected.size());
         QVERIFY(written == expected);
+    }
+
+    // Frame and message lines write their numbers in place: every digit
+    // count, both sides of 2^32 (32-bit fast path) and the 64-bit maximum.
+    void numbersOfEveryWidth() {
+        std::vector<std::uint64_t> values{0, 4294967295ull, 4294967296ull, ~0ull};
+        for (std::uint64_t power = 1; power <= 10000000000000000000ull; power *= 10) {
+            values.push_back(power - 1);
+            values.push_back(power);
+            values.push_back(power + 1);
+            if (power == 10000000000000000000ull) {
+                break;
+            }
+        }
+        for (const std::uint64_t v : values) {
+            FrameHeader h;
+            h.opcode = 2;
+            h.payloadLength = v;
+            FrameEvent f = frame(Direction::Server, h);
+            f.packet = v;
+            f.conn = std::uint32_t(v);
+            const std::string n = std::to_string(v);
+            QCOMPARE(QString::fromStdString(JsonlSink::line(f)),
+                     QString::fromStdString(
+                         R"({"event":"frame","conn":)" + std::to_string(std::uint32_t(v)) +
+                         R"(,"dir":"server","ts":1700000000.123456,"packet":)" + n +
+                         R"(,"fin":true,"rsv1":false,"rsv2":false,"rsv3":false,"opcode":2,)"
+                         R"("masked":false,"mask":null,"length":)" +
+                         n + "}"));
+            MessageEvent m = message(0x2, {});
+            m.length = v;
+            m.frames = std::uint32_t(v);
+            m.compressed = true;
+            m.wireLength = v;
+            QCOMPARE(QString::fromStdString(JsonlSink::line(m)),
+                     QString::fromStdString(
+                         R"({"event":"message","conn":1,"dir":"client","ts":1700000000.123456,)"
+                         R"("opcode":"binary","frames":)" +
+                         std::to_string(std::uint32_t(v)) + R"(,"compressed":true,"length":)" + n +
+                         R"(,"payload_b64":"","packet":17,"wire_length":)" + n + "}"));
+        }
+    }
+
+    // A sink reuses the text of the last whole seconds: the seconds must
+    // change when they change, negative ones never come from that text, and
+    // nanoseconds past 999999999 still print as .999999.
+    void timestampsInSequence() {
+        const std::vector<std::pair<Timestamp, std::string>> times = {
+            {{1700000000, 123456789}, "1700000000.123456"},
+            {{1700000000, 999}, "1700000000.000000"},
+            {{1700000001, 5000}, "1700000001.000005"},
+            {{9, 1999999999}, "9.999999"},
+            {{-1, 250000000}, "-0.750000"},
+            {{-1, 0}, "-1.000000"},
+            {{0, 0}, "0.000000"},
+            {{1700000001, 0}, "1700000001.000000"},
+            {{std::numeric_limits<std::int64_t>::max(), 1000}, "9223372036854775807.000001"},
+            {{std::numeric_limits<std::int64_t>::min(), 0}, "-9223372036854775808.000000"},
+            {{std::numeric_limits<std::int64_t>::min(), 1}, "-9223372036854775807.999999"},
+            {{1700000000, 123456789}, "1700000000.123456"},
+        };
+        std::vector<std::function<void(JsonlSink&)>> events;
+        std::string expected;
+        for (const auto& [ts, text] : times) {
+            events.push_back([ts](JsonlSink& sink) { sink.onFrame(frameAt(ts)); });
+            MessageEvent m = message(0x1, bytesOf("t"), Direction::Server);
+            m.ts = ts;
+            events.push_back([m](JsonlSink& sink) { sink.onMessage(m); });
+            expected += R"({"event":"frame","conn":1,"dir":"server","ts":)" + text +
+                        R"(,"packet":17,"fin":true,"rsv1":false,"rsv2":false,"rsv3":false,)"
+                        R"("opcode":0,"masked":false,"mask":null,"length":0})"
+                        "\n";
+            expected += R"({"event":"message","conn":1,"dir":"server","ts":)" + text +
+                        R"(,"opcode":"text","frames":1,"compressed":false,"length":1,)"
+                        R"("payload_b64":"dA==","packet":17})"
+                        "\n";
+        }
+        QCOMPARE(QString::fromStdString(written(Output::Memory, events)),
+                 QString::fromStdString(expected));
+    }
+
+    // Lines built in place and lines built as text (close messages, anomalies,
+    // handshakes), payloads in the batch and written directly, many batches:
+    // whatever the output, the sink writes exactly line() of each event.
+    void sinkWritesExactlyTheLinesOfItsEvents_data() {
+        QTest::addColumn<int>("output");
+        QTest::newRow("memory stream") << int(Output::Memory);
+        QTest::newRow("file") << int(Output::File);
+        QTest::newRow("file, line by line") << int(Output::FileEachLine);
+    }
+    void sinkWritesExactlyTheLinesOfItsEvents() {
+        QFETCH(int, output);
+        std::mt19937 rng(17);
+        std::vector<std::function<void(JsonlSink&)>> events;
+        std::string expected;
+        const auto add = [&](const auto& event) {
+            events.push_back([event](JsonlSink& sink) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(event)>, FrameEvent>) {
+                    sink.onFrame(event);
+                } else if constexpr (std::is_same_v<std::decay_t<decltype(event)>, MessageEvent>) {
+                    sink.onMessage(event);
+                } else if constexpr (std::is_same_v<std::decay_t<decltype(event)>, AnomalyEvent>) {
+                    sink.onAnomaly(event);
+                } else {
+                    sink.onHandshake(event);
+                }
+            });
+            expected += JsonlSink::line(event) + '\n';
+        };
+        const std::size_t sizes[] = {0, 1, 2, 3, 47, 48, 49, 500, 16383, 16384, 49152, 70001};
+        for (int i = 0; i < 600; ++i) {
+            const Timestamp ts{1700000000 + i / 50, std::uint32_t(rng() % 1000000000)};
+            FrameHeader h;
+            h.masked = i % 2 == 0;
+            h.maskKey = {std::uint8_t(rng()), std::uint8_t(rng()), std::uint8_t(rng()),
+                         std::uint8_t(rng())};
+            h.payloadLength = rng();
+            FrameEvent f = frame(h.masked ? Direction::Client : Direction::Server, h);
+            f.ts = ts;
+            f.packet = std::uint64_t(i) * 1000;
+            add(f);
+            Bytes payload(sizes[std::size_t(i) % std::size(sizes)]);
+            for (auto& b : payload) {
+                b = std::uint8_t(rng());
+            }
+            MessageEvent m = message(i % 3 == 0 ? 0x1 : 0x2, payload,
+                                     h.masked ? Direction::Client : Direction::Server);
+            m.ts = ts;
+            m.compressed = i % 4 == 0;
+            m.valid = i % 5 != 0;
+            m.payloadTruncated = i % 7 == 0;
+            add(m);
+            if (i % 10 == 0) {
+                MessageEvent close =
+                    closeMessage(i % 20 == 0 ? std::optional<std::uint16_t>(1000) : std::nullopt,
+                                 i % 30 == 0 ? "bye \xff\"" : "bye");
+                close.ts = ts;
+                add(close);
+                add(AnomalyEvent{1, Direction::Client, ts, 3, "kind", "detail \"x\"\n", "rfc"});
+                add(handshake());
+            }
+        }
+        const std::string out = written(Output(output), events);
+        QCOMPARE(out.size(), expected.size());
+        QVERIFY(out == expected);
     }
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 // RFC 4648 §4 base64. Encoding is on the hot path of `read --format jsonl`
-// (every message payload is printed as base64), so it has its own AVX2 path
-// that runs several times faster than OpenSSL's table loop; decoding only
-// reads handshake keys and stays on OpenSSL.
+// (every message payload is printed as base64), so it has its own AVX2 and
+// AVX-512 VBMI paths that run several times faster than OpenSSL's table loop;
+// decoding only reads handshake keys and stays on OpenSSL.
 
 #include <cstddef>
 #include <cstdint>

@@ -12,6 +12,7 @@
 // Strings are escaped so every line is valid JSON and valid UTF-8: bytes that
 // are not valid UTF-8 become \ufffd (payloads are base64, so nothing is lost there).
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -20,6 +21,16 @@
 #include "sockscope/dissector/sink_filter.h"
 
 namespace sockscope::dissector {
+
+namespace detail {
+// The whole seconds of the last timestamp written, as text: consecutive
+// events nearly always share them, and copying beats formatting ten digits.
+struct SecondsText {
+    std::int64_t seconds = -1;  // -1: nothing yet (negative seconds are not kept)
+    std::uint32_t length = 0;
+    char digits[20] = {};
+};
+}  // namespace detail
 
 struct JsonlSinkOptions {
     SinkFilter filter;
@@ -55,6 +66,7 @@ public:
 
 private:
     JsonlSinkOptions options_;
+    detail::SecondsText seconds_;
     LineWriter writer_;
     std::string& buffer_ = writer_.buffer();  // the line being built
 };
