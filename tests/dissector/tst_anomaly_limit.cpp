@@ -12,6 +12,7 @@
 #include "../../dissector/src/anomaly_limiter.h"
 #include "dissection_recorder.h"
 #include "pcap_builder.h"
+#include "raw_packet.h"
 #include "websocket_conversation.h"
 #include "wire.h"
 
@@ -63,15 +64,8 @@ void dissect(const std::vector<Bytes>& packets, std::uint64_t limit, OrderRecord
     DissectorOptions options;
     options.maxAnomaliesPerKind = limit;
     Dissector dissector(options, recorder);
-    for (std::size_t i = 0; i < packets.size(); ++i) {
-        RawPacket p;
-        p.number = i + 1;
-        p.ts = {1700000000 + std::int64_t(i), 0};
-        p.linkType = 1;
-        p.data = packets[i];
-        p.capturedLength = p.originalLength = std::uint32_t(p.data.size());
-        dissector.packet(p);
-    }
+    for (std::size_t i = 0; i < packets.size(); ++i)
+        dissector.packet(ethernetPacket(packets[i], i));
     dissector.finish();
 }
 

@@ -10,6 +10,7 @@
 
 #include "dissection_recorder.h"
 #include "pcap_builder.h"
+#include "raw_packet.h"
 #include "websocket_conversation.h"
 #include "wire.h"
 
@@ -27,17 +28,9 @@ DissectionRecorder dissect(const Conversation& c, std::vector<std::size_t> order
             order.push_back(i);
     DissectionRecorder recorder;
     Dissector dissector(options, recorder);
-    for (std::size_t i : order) {
-        RawPacket p;
-        p.number = i + 1;
-        p.ts = {1700000000 + std::int64_t(i), 0};
-        p.linkType = 1;
-        p.data = c.packets[i];
-        p.capturedLength = p.originalLength = std::uint32_t(p.data.size());
-        if (i < c.cutBytes.size())
-            p.originalLength += c.cutBytes[i];
-        dissector.packet(p);
-    }
+    for (std::size_t i : order)
+        dissector.packet(
+            ethernetPacket(c.packets[i], i, i < c.cutBytes.size() ? c.cutBytes[i] : 0));
     dissector.finish();
     return recorder;
 }

@@ -11,6 +11,7 @@
 
 #include "dissection_recorder.h"
 #include "pcap_builder.h"
+#include "raw_packet.h"
 #include "websocket_conversation.h"
 #include "wire.h"
 
@@ -25,15 +26,8 @@ using Lines = std::vector<std::string>;
 DissectionRecorder dissect(const std::vector<Bytes>& packets, DissectorOptions options = {}) {
     DissectionRecorder recorder;
     Dissector dissector(options, recorder);
-    for (std::size_t i = 0; i < packets.size(); ++i) {
-        RawPacket p;
-        p.number = i + 1;
-        p.ts = {1700000000 + std::int64_t(i), 0};
-        p.linkType = 1;
-        p.data = packets[i];
-        p.capturedLength = p.originalLength = std::uint32_t(p.data.size());
-        dissector.packet(p);
-    }
+    for (std::size_t i = 0; i < packets.size(); ++i)
+        dissector.packet(ethernetPacket(packets[i], i));
     dissector.finish();
     return recorder;
 }

@@ -9,7 +9,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QMimeData>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTableView>
@@ -17,6 +16,7 @@
 #include <QTest>
 #include <QUrl>
 
+#include "drop_files.h"
 #include "inspector/connection_table_model.h"
 #include "inspector/message_table_model.h"
 #include "widgets/capture_view.h"
@@ -195,14 +195,7 @@ private slots:
     void dropOpensAHar() {
         MainWindow window;
         window.show();
-        QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(har_)});
-        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton,
-                              Qt::NoModifier);
-        QCoreApplication::sendEvent(&window, &enter);
-        QVERIFY(enter.isAccepted());
-        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(&window, &drop);
+        QVERIFY(test::dropFile(window, har_));
         QTRY_VERIFY_WITH_TIMEOUT(loaded(window), 10000);
         QCOMPARE(window.captureView()->messageModel().rowCount(), 3);
     }

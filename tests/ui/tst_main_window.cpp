@@ -2,7 +2,6 @@
 // recent files, drag-and-drop), the connection and message tables it shows,
 // the status bar counts, jumping from an anomaly to its frame, frames mode,
 // "Decode ports as WebSocket", errors for bad files, settings that persist.
-#include <QMimeData>
 #include <QRegularExpression>
 #include <QScrollBar>
 #include <QSettings>
@@ -15,6 +14,7 @@
 #include <QUrl>
 #include <QWebSocket>
 
+#include "drop_files.h"
 #include "inspector/anomaly_table_model.h"
 #include "inspector/connection_table_model.h"
 #include "inspector/message_table_model.h"
@@ -139,14 +139,7 @@ private slots:
     void dropOpensTheFile() {
         MainWindow window;
         window.show();
-        QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(capture_)});
-        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton,
-                              Qt::NoModifier);
-        QCoreApplication::sendEvent(&window, &enter);
-        QVERIFY(enter.isAccepted());
-        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(&window, &drop);
+        QVERIFY(test::dropFile(window, capture_));
         QTRY_VERIFY_WITH_TIMEOUT(loaded(window), 10000);
         QCOMPARE(window.captureView()->messageModel().rowCount(), 5);
     }
