@@ -15,17 +15,15 @@
 #include <cstring>
 #include <thread>
 
+#include "pcapng_format.h"
+
 namespace sockscope::dissector {
 namespace {
 
+using namespace pcapng;
+
 using Clock = std::chrono::steady_clock;
 
-// pcapng (draft-ietf-opsawg-pcapng).
-constexpr std::uint32_t kSectionHeaderBlock = 0x0A0D0D0A;
-constexpr std::uint32_t kInterfaceDescriptionBlock = 0x00000001;
-constexpr std::uint32_t kEnhancedPacketBlock = 0x00000006;
-constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
-constexpr std::uint16_t kIfTsresol = 9;
 constexpr std::size_t kMaxInterfaces = 1024;
 
 constexpr auto kStartTimeout = std::chrono::seconds(15);

@@ -15,6 +15,8 @@
 #include <new>
 #include <string_view>
 
+#include "pcapng_format.h"
+
 namespace sockscope::dissector {
 
 // stdio's default 4 KiB buffer turns a large capture into a read() per few
@@ -218,8 +220,8 @@ std::optional<std::uint64_t> packetDataOffset(std::span<const std::uint8_t> file
 
 namespace {
 
-constexpr std::uint32_t kSectionHeader = 0x0A0D0D0A;
-constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
+using pcapng::kByteOrderMagic;
+constexpr std::uint32_t kSectionHeader = pcapng::kSectionHeaderBlock;
 
 // A section header's byte order, from its byte-order magic.
 std::optional<bool> sectionBigEndian(std::span<const std::uint8_t> file, std::uint64_t at) {

@@ -4,19 +4,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "pcapng_format.h"
+
 namespace sockscope::dissector {
 namespace {
 
-// pcapng block types and option codes (draft-ietf-opsawg-pcapng).
-constexpr std::uint32_t kSectionHeaderBlock = 0x0A0D0D0A;
-constexpr std::uint32_t kInterfaceDescriptionBlock = 0x00000001;
-constexpr std::uint32_t kEnhancedPacketBlock = 0x00000006;
-constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
-constexpr std::uint16_t kOptEndOfOpt = 0;
-constexpr std::uint16_t kShbUserAppl = 4;
-constexpr std::uint16_t kIfName = 2;
-constexpr std::uint16_t kIfDescription = 3;
-constexpr std::uint16_t kIfTsresol = 9;
+using namespace pcapng;
 
 void le16(std::vector<std::uint8_t>& out, std::uint16_t v) {
     out.push_back(static_cast<std::uint8_t>(v));

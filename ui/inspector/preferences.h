@@ -16,8 +16,8 @@
 #include <set>
 #include <span>
 
+#include "inspector/theme_choice.h"
 #include "inspector/time_format.h"
-#include "widgets/theme.h"
 
 class QSettings;
 
