@@ -8,10 +8,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "capture_helper_client.h"
@@ -60,6 +66,19 @@ bool soundsLikePermission(const std::string& detail) {
 }
 
 constexpr const char* kHelperName = "sockscope-capture";
+
+// A stream is read at most this much per poll(): the caller hears back at
+// once even when the writer is faster than the dissection.
+constexpr std::size_t kStreamReadPerPoll = 1u << 20;
+
+using StreamClock = std::chrono::steady_clock;
+
+int remainingMs(StreamClock::time_point deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - StreamClock::now())
+            .count();
+    return static_cast<int>(std::clamp<long long>(left, 0, INT_MAX));
+}
 
 }  // namespace
 
@@ -163,9 +182,40 @@ std::optional<std::vector<CaptureInterfaceInfo>> listCaptureInterfaces(std::stri
     return list;
 }
 
+// An openStream() capture's input.
+struct StreamInput {
+    int fd = -1;
+    PcapngStream stream;
+    bool eof = false;    // read() returned 0
+    bool ended = false;  // ...and every packet was delivered
+
+    ~StreamInput() {
+        if (fd >= 0)
+            ::close(fd);
+    }
+    // Reads what is there now, at most kStreamReadPerPoll. false on a read error.
+    bool read(std::string& error) {
+        std::size_t total = 0;
+        while (!eof && total < kStreamReadPerPoll) {
+            const long n = stream.readFrom(fd, kStreamReadPerPoll - total);
+            if (n == -1)
+                return true;  // nothing more now
+            if (n == -2) {
+                error = std::strerror(errno);
+                return false;
+            }
+            if (n == 0)
+                eof = true;
+            total += static_cast<std::size_t>(n);
+        }
+        return true;
+    }
+};
+
 struct LiveCapture::State {
     pcap_t* handle = nullptr;                     // a direct capture, or
-    std::unique_ptr<CaptureHelperClient> helper;  // one through the capture helper
+    std::unique_ptr<CaptureHelperClient> helper;  // one through the capture helper, or
+    std::unique_ptr<StreamInput> input;           // a stream from this program
     bool nanoseconds = true;
     std::uint64_t count = 0;
     const PacketCallback* onPacket = nullptr;  // during poll() only
@@ -319,7 +369,101 @@ bool validateCaptureFilter(const std::string& filter, int linkType, std::string&
     return ok;
 }
 
+std::unique_ptr<LiveCapture> LiveCapture::openStream(int fd, std::string name, std::string& error) {
+    auto input = std::make_unique<StreamInput>();
+    input->fd = fd;  // closed with `input` on every way out
+    if (fd < 0) {
+        error = "cannot read the stream " + name + ": no descriptor";
+        return nullptr;
+    }
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        error = "cannot read the stream " + name + ": " + std::strerror(errno);
+        return nullptr;
+    }
+    const auto deadline = StreamClock::now() + std::chrono::milliseconds(kStreamStartTimeoutMs);
+    for (;;) {
+        std::string why;
+        if (input->stream.next(nullptr, why) == PcapngStream::Result::Failed) {
+            error = "the stream " + name + " is not a readable pcapng stream: " + why;
+            return nullptr;
+        }
+        if (input->stream.hasInterface())
+            break;
+        if (input->eof) {
+            error = "the stream " + name + " ended before its interface description";
+            return nullptr;
+        }
+        pollfd readable{fd, POLLIN, 0};
+        const int ready = ::poll(&readable, 1, remainingMs(deadline));
+        if (ready == 0) {
+            error = "the stream " + name + " sent no interface description within " +
+                    std::to_string(kStreamStartTimeoutMs / 1000) + " s";
+            return nullptr;
+        }
+        if (ready > 0 && !input->read(why)) {
+            error = "cannot read the stream " + name + ": " + why;
+            return nullptr;
+        }
+    }
+    auto state = std::make_unique<State>();
+    state->input = std::move(input);
+    return std::unique_ptr<LiveCapture>(new LiveCapture(std::move(state), std::move(name)));
+}
+
+int LiveCapture::pollStream(int timeoutMs, const PacketCallback& onPacket, int wakeFd,
+                            int maxPackets) {
+    StreamInput& input = *state_->input;
+    if (maxPackets <= 0)
+        maxPackets = INT_MAX;  // as pcap_dispatch(): everything that is ready
+    const auto deadline = StreamClock::now() + std::chrono::milliseconds(std::max(timeoutMs, 0));
+    for (;;) {
+        int delivered = 0;
+        RawPacket packet;
+        while (delivered < maxPackets) {
+            std::string why;
+            const PcapngStream::Result result = input.stream.next(&packet, why);
+            if (result == PcapngStream::Result::Failed) {
+                error_ = "reading the stream " + interface_ + " failed: " + why;
+                return -1;
+            }
+            if (result != PcapngStream::Result::Packet)
+                break;
+            onPacket(packet);
+            ++delivered;
+        }
+        if (delivered != 0)
+            return delivered;
+        if (input.eof) {
+            if (input.stream.pending() != 0) {
+                error_ = "the stream " + interface_ + " ended inside a block (" +
+                         std::to_string(input.stream.pending()) + " bytes of it)";
+                return -1;
+            }
+            input.ended = true;
+            return 0;
+        }
+        std::array<pollfd, 2> fds{};
+        fds[0] = {input.fd, POLLIN, 0};
+        fds[1] = {wakeFd, POLLIN, 0};  // poll(2) ignores a negative one
+        const int ready = ::poll(fds.data(), fds.size(), remainingMs(deadline));
+        if (ready <= 0)
+            return 0;  // the timeout, or EINTR (a signal): let the caller look
+        if (fds[0].revents != 0) {
+            std::string why;
+            if (!input.read(why)) {
+                error_ = "reading the stream " + interface_ + " failed: " + why;
+                return -1;
+            }
+        } else if (fds[1].revents != 0) {
+            return 0;  // only the wake fd
+        }
+    }
+}
+
 int LiveCapture::poll(int timeoutMs, const PacketCallback& onPacket, int wakeFd, int maxPackets) {
+    if (state_->input)
+        return pollStream(timeoutMs, onPacket, wakeFd, maxPackets);
     if (state_->helper) {
         const int n = state_->helper->poll(timeoutMs, onPacket, wakeFd, maxPackets);
         if (n < 0) {
@@ -365,12 +509,20 @@ int LiveCapture::poll(int timeoutMs, const PacketCallback& onPacket, int wakeFd,
 }
 
 int LiveCapture::linkType() const {
+    if (state_->input)
+        return state_->input->stream.linkType();
     return state_->helper ? state_->helper->linkType() : pcap_datalink(state_->handle);
 }
 
 std::uint32_t LiveCapture::snaplen() const {
+    if (state_->input)
+        return state_->input->stream.snaplen();
     return state_->helper ? state_->helper->snaplen()
                           : static_cast<std::uint32_t>(pcap_snapshot(state_->handle));
+}
+
+bool LiveCapture::ended() const {
+    return state_->input && state_->input->ended;
 }
 
 bool LiveCapture::viaHelper() const {
@@ -378,6 +530,8 @@ bool LiveCapture::viaHelper() const {
 }
 
 std::optional<LiveCapture::Stats> LiveCapture::stats() const {
+    if (state_->input)
+        return std::nullopt;
     if (state_->helper) {
         return state_->helper->stats();
     }

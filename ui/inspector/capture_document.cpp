@@ -2,6 +2,7 @@
 #include "inspector/malloc_policy.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <QPointer>
 #include <QSaveFile>
@@ -97,6 +98,25 @@ bool CaptureDocument::openLive(const dissector::LiveCaptureOptions& capture,
         error_ = error;
         return false;
     }
+    return liveStarted();
+}
+
+bool CaptureDocument::openStream(int fd, const QString& name, dissector::DissectorOptions options) {
+    if (started_) {
+        if (fd >= 0)
+            ::close(fd);
+        error_ = alreadyHolds();
+        return false;
+    }
+    QString error;
+    if (!loader_.startStream(fd, name, std::move(options), error)) {
+        error_ = error;
+        return false;
+    }
+    return liveStarted();
+}
+
+bool CaptureDocument::liveStarted() {
     started_ = loading_ = true;
     error_.clear();
     path_.clear();

@@ -34,6 +34,13 @@ public:
     // document already holds a capture (error() says why).
     bool openLive(const dissector::LiveCaptureOptions& capture,
                   dissector::DissectorOptions options = {});
+    // Reads a pcapng stream (a console session's SessionRecorder) like a live
+    // capture: takes ownership of `fd` (closed on failure too); live() is
+    // true until the stream ends, which finishes the document without an
+    // error; saveCapture() and the JSON Lines export work on its temporary
+    // pcapng. `name` names the interface in the saved file. false when the
+    // stream is unreadable or this document already holds a capture.
+    bool openStream(int fd, const QString& name, dissector::DissectorOptions options = {});
     // Stops a live capture (the rows stay; finished() follows with no error); no-op for files.
     void stop();
     // Cancels loading a file (finished() says "cancelled"); stops a live capture.
@@ -83,6 +90,7 @@ private:
     void mapSpill() const;
     PayloadReader reader() const;
     QString alreadyHolds() const;
+    bool liveStarted();  // openLive/openStream after the loader started
 
     QString path_;
     QString error_;

@@ -4,7 +4,8 @@
 // appear while a large file is still being read), with progress and Cancel.
 //   File: CaptureReader (with record ends) -> IndexingSink + Dissector.
 //   Live: LiveCapture -> a temporary pcapng file (so payloads can be read
-//         back like a file's) -> IndexingSink + Dissector, until stopped.
+//         back like a file's) -> IndexingSink + Dissector, until stopped
+//         (or, for a pcapng stream such as a console session, until it ends).
 // Decompressed payloads go to a temporary spill file next to the index.
 
 #include <sockscope/dissector/capture_reader.h>
@@ -42,6 +43,11 @@ public:
     // starts capturing until cancel(). The packets go to livePath().
     bool startLive(const dissector::LiveCaptureOptions& capture,
                    dissector::DissectorOptions options, QString& error);
+    // The same for a pcapng stream this program writes (a console session):
+    // reads `fd` (owned from here on, closed on failure too) until its end,
+    // which is a normal end (finished() without error), or until cancel().
+    bool startStream(int fd, const QString& name, dissector::DissectorOptions options,
+                     QString& error);
     // Stops a file load (finished() says "cancelled") or a live capture (a normal end).
     void cancel() { cancel_ = true; }
     bool running() const { return running_; }
@@ -72,6 +78,10 @@ signals:
 
 private:
     bool prepare();  // joins a previous thread, opens the spill file
+    // The live path's common start: the temporary pcapng, then the thread.
+    bool startCapture(std::unique_ptr<dissector::LiveCapture> capture,
+                      const std::string& interfaceName, dissector::DissectorOptions options,
+                      QString& error);
     std::FILE* openSpill();
     void run(std::string path, dissector::DissectorOptions options, qint64 total, std::FILE* spill);
     void runLive(std::unique_ptr<dissector::LiveCapture> capture,

@@ -35,6 +35,31 @@ bool CaptureLoader::startLive(const dissector::LiveCaptureOptions& captureOption
         error = QString::fromStdString(why);
         return false;
     }
+    return startCapture(std::move(capture), captureOptions.interface, std::move(options), error);
+}
+
+bool CaptureLoader::startStream(int fd, const QString& name, dissector::DissectorOptions options,
+                                QString& error) {
+    if (!prepare()) {
+        if (fd >= 0)
+            ::close(fd);
+        error = tr("a capture is still running");
+        return false;
+    }
+    std::string why;
+    std::unique_ptr<dissector::LiveCapture> capture =
+        dissector::LiveCapture::openStream(fd, name.toStdString(), why);
+    if (!capture) {
+        error = QString::fromStdString(why);
+        return false;
+    }
+    return startCapture(std::move(capture), name.toStdString(), std::move(options), error);
+}
+
+bool CaptureLoader::startCapture(std::unique_ptr<dissector::LiveCapture> capture,
+                                 const std::string& interfaceName,
+                                 dissector::DissectorOptions options, QString& error) {
+    std::string why;
     capture_ = std::make_unique<QTemporaryFile>(QDir::tempPath() +
                                                 QStringLiteral("/sockscope-live-XXXXXX.pcapng"));
     const int fd = capture_->open() ? ::dup(static_cast<int>(capture_->handle())) : -1;
@@ -48,8 +73,7 @@ bool CaptureLoader::startLive(const dissector::LiveCaptureOptions& captureOption
     }
     std::unique_ptr<dissector::PcapngWriter> writer = dissector::PcapngWriter::wrap(out, why);
     if (writer)
-        writer->addInterface(
-            {capture->linkType(), capture->snaplen(), captureOptions.interface, {}});
+        writer->addInterface({capture->linkType(), capture->snaplen(), interfaceName, {}});
     if (!writer || !writer->flush()) {
         error = tr("cannot write a temporary capture file: %1")
                     .arg(QString::fromStdString(writer ? writer->error() : why));
@@ -102,7 +126,7 @@ void CaptureLoader::runLive(std::unique_ptr<dissector::LiveCapture> capture,
             sink.packet(written);
             dissector.packet(written);
         };
-        while (!cancel_ && error.empty()) {
+        while (!cancel_ && error.empty() && !capture->ended()) {
             if (capture->poll(kPollMs, onPacket) < 0) {
                 error = capture->error();  // e.g. the interface went away
                 break;

@@ -3,23 +3,148 @@
 #include <QTcpSocket>
 
 #if QT_CONFIG(ssl)
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <QFile>
+#include <QFileInfo>
 #include <QSslConfiguration>
+#include <QSslError>
+#include <QSslKey>
 #include <QSslSocket>
+#include <memory>
 #endif
 
 namespace sockscope::session {
+namespace {
+
+#if QT_CONFIG(ssl)
+// PEM files are small; anything larger is not what the user meant to pick.
+constexpr qint64 kMaxPemFileBytes = 1024 * 1024;
+
+struct ClientIdentity {
+    QList<QSslCertificate> chain;  // leaf first
+    QSslKey key;
+};
+
+std::optional<QByteArray> readPemFile(const QString& path, const QString& what, QString* error) {
+    auto fail = [&](const QString& why) {
+        if (error) {
+            *error = what + u" \"" + path + u"\": " + why;
+        }
+        return std::nullopt;
+    };
+    const QFileInfo info(path);
+    if (!info.exists()) {
+        return fail(QStringLiteral("no such file"));
+    }
+    if (!info.isFile()) {
+        return fail(QStringLiteral("not a regular file"));
+    }
+    if (info.size() > kMaxPemFileBytes) {
+        return fail(QStringLiteral("larger than 1 MiB, not a PEM file"));
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return fail(u"cannot be read (" + file.errorString() + u')');
+    }
+    return file.read(kMaxPemFileBytes);
+}
+
+// OpenSSL must never prompt on a terminal for a passphrase.
+int noPassphrase(char*, int, int, void*) {
+    return -1;
+}
+
+// Whether the key belongs to the certificate. Qt has no API for it; OpenSSL
+// (core's dependency already) does. nullopt: OpenSSL could not parse the PEM.
+std::optional<bool> keyMatchesCertificate(const QByteArray& certificatePem,
+                                          const QByteArray& keyPem) {
+    using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
+    Bio certBio(
+        BIO_new_mem_buf(certificatePem.constData(), static_cast<int>(certificatePem.size())),
+        &BIO_free);
+    Bio keyBio(BIO_new_mem_buf(keyPem.constData(), static_cast<int>(keyPem.size())), &BIO_free);
+    std::optional<bool> result;
+    if (certBio && keyBio) {
+        std::unique_ptr<X509, decltype(&X509_free)> cert(
+            PEM_read_bio_X509(certBio.get(), nullptr, &noPassphrase, nullptr), &X509_free);
+        std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+            PEM_read_bio_PrivateKey(keyBio.get(), nullptr, &noPassphrase, nullptr), &EVP_PKEY_free);
+        if (cert && key) {
+            result = X509_check_private_key(cert.get(), key.get()) == 1;
+        }
+    }
+    ERR_clear_error();  // the queue is per thread and shared with Qt's TLS backend
+    return result;
+}
+
+std::optional<ClientIdentity> loadClientIdentity(const QString& certificateFile,
+                                                 const QString& keyFile, QString* error) {
+    auto fail = [&](const QString& why) {
+        if (error) {
+            *error = why;
+        }
+        return std::nullopt;
+    };
+    if (certificateFile.isEmpty() != keyFile.isEmpty()) {
+        return fail(certificateFile.isEmpty()
+                        ? QStringLiteral("a client key was given without its certificate")
+                        : QStringLiteral("a client certificate was given without its key"));
+    }
+    const auto certificatePem =
+        readPemFile(certificateFile, QStringLiteral("client certificate"), error);
+    if (!certificatePem) {
+        return std::nullopt;
+    }
+    const auto keyPem = readPemFile(keyFile, QStringLiteral("client key"), error);
+    if (!keyPem) {
+        return std::nullopt;
+    }
+
+    ClientIdentity identity;
+    identity.chain = QSslCertificate::fromData(*certificatePem, QSsl::Pem);
+    if (identity.chain.isEmpty() || identity.chain.front().isNull()) {
+        return fail(u"client certificate \"" + certificateFile +
+                    u"\": no PEM certificate in it (-----BEGIN CERTIFICATE-----)");
+    }
+    for (QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+        identity.key = QSslKey(*keyPem, algorithm, QSsl::Pem, QSsl::PrivateKey);
+        if (!identity.key.isNull()) {
+            break;
+        }
+    }
+    if (identity.key.isNull()) {
+        const bool encrypted = keyPem->contains("ENCRYPTED");
+        return fail(
+            u"client key \"" + keyFile +
+            (encrypted
+                 ? QStringLiteral("\": the key is encrypted; use an unencrypted PEM key")
+                 : QStringLiteral("\": no unencrypted RSA, EC or DSA private key in PEM form")));
+    }
+    if (keyMatchesCertificate(*certificatePem, *keyPem) == false) {
+        return fail(u"client key \"" + keyFile + u"\" does not belong to the certificate \"" +
+                    certificateFile + u'"');
+    }
+    return identity;
+}
+#endif
+
+}  // namespace
 
 EndpointConfig makeClientConfig(const WebSocketUrl& url, const ClientOptions& options) {
     EndpointConfig config;
     config.role = Role::Client;
     config.limits = options.limits;
+    config.autoPong = options.autoPong;
     config.client.host = url.hostHeader;
     config.client.target = url.target;
     config.client.origin = options.origin;
     config.client.subprotocols = options.subprotocols;
     config.client.extraFields = options.extraHeaders;
     if (options.deflate) {
-        config.client.deflate = DeflateClientOffer{};
+        config.client.deflate = options.deflateOffer;
     }
     return config;
 }
@@ -37,11 +162,34 @@ WebSocketConnection* WebSocketClient::open(const WebSocketUrl& url, QString* err
             }
             return nullptr;
         }
+        std::optional<ClientIdentity> identity;
+        if (!options_.clientCertificateFile.isEmpty() || !options_.clientKeyFile.isEmpty()) {
+            identity =
+                loadClientIdentity(options_.clientCertificateFile, options_.clientKeyFile, error);
+            if (!identity) {
+                return nullptr;
+            }
+        }
         auto* ssl = new QSslSocket;
+        QSslConfiguration tls = ssl->sslConfiguration();
         if (!options_.caCertificates.isEmpty()) {
-            QSslConfiguration tls = ssl->sslConfiguration();
             tls.addCaCertificates(options_.caCertificates);
-            ssl->setSslConfiguration(tls);
+        }
+        if (identity) {
+            tls.setLocalCertificateChain(identity->chain);
+            tls.setPrivateKey(identity->key);
+        }
+        ssl->setSslConfiguration(tls);
+        if (options_.ignoreCertificateErrors) {
+            // Per socket, never QSslConfiguration::defaultConfiguration().
+            connect(ssl, &QSslSocket::sslErrors, ssl, [this, ssl](const QList<QSslError>& errors) {
+                QStringList lines;
+                for (const QSslError& e : errors) {
+                    lines.append(e.errorString());
+                }
+                ssl->ignoreSslErrors();
+                emit certificateErrorsIgnored(lines);
+            });
         }
         socket = ssl;
 #else

@@ -1,5 +1,6 @@
 #include "session/websocket_connection.h"
 
+#include <QMetaMethod>
 #include <QMetaObject>
 #include <algorithm>
 #include <utility>
@@ -21,6 +22,12 @@ constexpr std::size_t kReadChunk = 256 * 1024;
 // instead of growing a second unbounded copy.
 constexpr qint64 kWriteHighWater = 4 * 1024 * 1024;
 constexpr std::size_t kWriteChunk = 1024 * 1024;
+
+// The wire tap copies every chunk: only when someone listens (a recorder).
+const QMetaMethod& wireBytesSignal() {
+    static const QMetaMethod method = QMetaMethod::fromSignal(&WebSocketConnection::wireBytes);
+    return method;
+}
 
 QString millisecondsText(std::chrono::milliseconds ms) {
     return QString::number(ms.count()) + u" ms";
@@ -62,7 +69,7 @@ WebSocketConnection::WebSocketConnection(QAbstractSocket* socket, EndpointConfig
             &WebSocketConnection::onSocketStateChanged);
 
     handshakeTimer_.start(timeouts_.handshake);
-    if (transportReady()) {
+    if (isTransportReady()) {
         onTransportReady();
     }
 }
@@ -111,6 +118,15 @@ bool WebSocketConnection::pong(std::span<const std::uint8_t> payload) {
     return sent;
 }
 
+bool WebSocketConnection::sendRaw(std::span<const std::uint8_t> bytes) {
+    if (finished_ || transportClosing_) {
+        return false;
+    }
+    endpoint_.sendRaw(bytes);
+    pump();
+    return true;
+}
+
 bool WebSocketConnection::close(std::optional<std::uint16_t> code, std::string_view reason) {
     const bool sent = endpoint_.close(code, reason);
     pump();
@@ -131,6 +147,10 @@ void WebSocketConnection::onTransportReady() {
     // Small frames (pings, closes, interactive messages) go out at once.
     socket_->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     peerName_ = formatSocketAddress(socket_->peerAddress(), socket_->peerPort());
+    if (!transportReadyEmitted_) {
+        transportReadyEmitted_ = true;
+        emit transportReady();
+    }
     pump();
 }
 
@@ -146,6 +166,11 @@ void WebSocketConnection::readAvailable() {
                                        static_cast<qint64>(readBuffer_.size()));
         if (n <= 0) {
             return;
+        }
+        // Before receive(): the endpoint unmasks the buffer in place.
+        if (isSignalConnected(wireBytesSignal())) {
+            emit wireBytes(false, QByteArray(reinterpret_cast<const char*>(readBuffer_.data()),
+                                             static_cast<qsizetype>(n)));
         }
         endpoint_.receive(std::span<std::uint8_t>(readBuffer_.data(), static_cast<std::size_t>(n)));
         // Per chunk, so events and echoed output never pile up for a whole burst.
@@ -189,7 +214,7 @@ void WebSocketConnection::onCloseTimeout() {
     failTransport(u"close handshake timed out after " + millisecondsText(timeouts_.closing));
 }
 
-bool WebSocketConnection::transportReady() const {
+bool WebSocketConnection::isTransportReady() const {
     if (socket_->state() != QAbstractSocket::ConnectedState) {
         return false;
     }
@@ -263,7 +288,8 @@ void WebSocketConnection::dispatch(event::Closed& e) {
 }
 
 void WebSocketConnection::flushOutput() {
-    if (!transportReady()) {
+    // Not before transportReady() went out: a recorder sees the open before any byte.
+    if (!transportReadyEmitted_ || !isTransportReady()) {
         return;
     }
     for (;;) {
@@ -277,6 +303,10 @@ void WebSocketConnection::flushOutput() {
             socket_->write(reinterpret_cast<const char*>(out.data()), static_cast<qint64>(n));
         if (written <= 0) {
             return;  // errorOccurred reports it
+        }
+        if (isSignalConnected(wireBytesSignal())) {
+            emit wireBytes(true, QByteArray(reinterpret_cast<const char*>(out.data()),
+                                            static_cast<qsizetype>(written)));
         }
         endpoint_.consumeOutput(static_cast<std::size_t>(written));
     }

@@ -50,6 +50,9 @@ public:
     bool sendFrame(std::uint8_t opcode, std::span<const std::uint8_t> payload, bool fin);
     bool ping(std::span<const std::uint8_t> payload = {});
     bool pong(std::span<const std::uint8_t> payload = {});
+    // Raw mode: queues `bytes` exactly as they are (deliberately invalid frames
+    // included, see buildRawFrame). False once the connection is finished.
+    bool sendRaw(std::span<const std::uint8_t> bytes);
     // Starts the close handshake; the transport follows when it completes or times out.
     bool close(std::optional<std::uint16_t> code = close_code::Normal,
                std::string_view reason = {});
@@ -63,6 +66,10 @@ public:
     QString peerName() const { return peerName_; }
     // True once closed() has been emitted.
     bool isFinished() const { return finished_; }
+    // TCP is connected (and TLS encrypted, for an SSL socket). A server's
+    // accepted connection is ready at construction, before transportReady()
+    // could reach a slot: a recorder checks this first.
+    bool isTransportReady() const;
 
     // Slots connected to these signals may send, close or abort, but must not
     // delete the connection synchronously (use deleteLater).
@@ -82,6 +89,11 @@ signals:
     // The TCP connection is gone. Emitted exactly once, always last. `info`
     // is the endpoint's view (1006 and clean=false when it never closed).
     void closed(const sockscope::event::Closed& info);
+    // Once, when the transport (TCP, or TLS after its handshake) is ready: before any wireBytes.
+    void transportReady();
+    // Every byte exactly as it went to or came from the socket (plaintext under TLS),
+    // in order; `outgoing` true for what we wrote.
+    void wireBytes(bool outgoing, const QByteArray& bytes);
 
 private:
     void onTransportReady();
@@ -91,7 +103,6 @@ private:
     void onHandshakeTimeout();
     void onCloseTimeout();
 
-    bool transportReady() const;
     void readAvailable();
     // Runs after every input and every send: events → signals, output → socket,
     // then the close lifecycle. Re-entrant calls from slots are folded in.
@@ -123,6 +134,7 @@ private:
     QString peerName_;
     std::optional<event::Closed> closeInfo_;
     QString abortReason_;
+    bool transportReadyEmitted_ = false;
     bool pumping_ = false;
     bool pumpAgain_ = false;
     bool transportClosing_ = false;

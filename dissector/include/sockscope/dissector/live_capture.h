@@ -70,6 +70,17 @@ public:
                                                    std::string& error,
                                                    OpenFailure* failure = nullptr,
                                                    const ActivatedHook& activated = {});
+    // A pcapng stream another part of this program writes (a console
+    // session's SessionRecorder), read like a capture: `fd` is the read end
+    // of a pipe or socket, owned from here on (closed on failure too), made
+    // non-blocking. Waits (at most kStreamStartTimeoutMs) for the stream's
+    // interface block, so linkType() is known on return. `name` stands for
+    // the interface in messages and the saved file. nullptr and a one-line
+    // reason on failure (a broken stream, EOF before the interface block).
+    // The end of the stream (EOF) is the capture's normal end: see ended().
+    static std::unique_ptr<LiveCapture> openStream(int fd, std::string name, std::string& error);
+    static constexpr int kStreamStartTimeoutMs = 5000;
+
     ~LiveCapture();
     LiveCapture(const LiveCapture&) = delete;
     LiveCapture& operator=(const LiveCapture&) = delete;
@@ -80,7 +91,8 @@ public:
     // becomes readable: a signal's self-pipe) and hands every packet that is
     // ready, at most `maxPackets`, to `onPacket`; the packet's data is valid
     // only during the call. Returns the number delivered, or -1 on an error
-    // (see error(); e.g. the interface went away).
+    // (see error(); e.g. the interface went away; a stream cut inside a
+    // block). A stream at its end returns 0 at once, with ended() true.
     int poll(int timeoutMs, const PacketCallback& onPacket, int wakeFd = -1, int maxPackets = 4096);
 
     int linkType() const;
@@ -89,6 +101,9 @@ public:
     const std::string& error() const { return error_; }
     // Whether the capture helper captures (open() fell back to it).
     bool viaHelper() const;
+    // An openStream() capture whose writer closed its end, after every packet
+    // was delivered: a normal end, not an error. Always false for an interface.
+    bool ended() const;
 
     struct Stats {
         std::uint64_t received = 0;  // by the filter
@@ -96,12 +111,13 @@ public:
         friend bool operator==(const Stats&, const Stats&) = default;
     };
     // Through the helper: the latest of its once-a-second status lines
-    // (zeros before the first).
+    // (zeros before the first). nullopt for a stream (no kernel, no drops).
     std::optional<Stats> stats() const;
 
 private:
     struct State;
     explicit LiveCapture(std::unique_ptr<State> state, std::string interface);
+    int pollStream(int timeoutMs, const PacketCallback& onPacket, int wakeFd, int maxPackets);
     std::unique_ptr<State> state_;
     std::string interface_;
     std::string error_;
