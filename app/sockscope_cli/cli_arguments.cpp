@@ -114,8 +114,21 @@ CliRequest parseServe(const QStringList& arguments, const CommonOptions& common)
         QStringLiteral("subprotocol"),
         QStringLiteral("A supported subprotocol, in preference order (repeatable)."),
         QStringLiteral("name"));
-    parser.addOptions(
-        {common.help, common.version, common.verbose, host, port, echo, deflate, subprotocol});
+    const QCommandLineOption tlsCert(
+        QStringLiteral("tls-cert"),
+        QStringLiteral("Serve wss://: PEM certificate (a chain, leaf first); needs --tls-key."),
+        QStringLiteral("file"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
+                                    QStringLiteral("PEM private key (RSA or EC, unencrypted) of "
+                                                   "the --tls-cert certificate."),
+                                    QStringLiteral("file"));
+    const QCommandLineOption allowOrigin(
+        QStringLiteral("allow-origin"),
+        QStringLiteral("Accept only upgrades whose Origin is this scheme://host[:port] "
+                       "(repeatable); others, and requests without Origin, get 403."),
+        QStringLiteral("origin"));
+    parser.addOptions({common.help, common.version, common.verbose, host, port, echo, deflate,
+                       subprotocol, tlsCert, tlsKey, allowOrigin});
     parser.addPositionalArgument(kServe, QStringLiteral("Run a server."));
     if (auto early = parseCommand(parser, arguments, common, kServe, false)) {
         return *early;
@@ -143,6 +156,12 @@ CliRequest parseServe(const QStringList& arguments, const CommonOptions& common)
     options.deflate = parser.isSet(deflate);
     options.subprotocols = toStdStrings(parser.values(subprotocol));
     options.verbose = parser.isSet(common.verbose);
+    if (parser.isSet(tlsCert) != parser.isSet(tlsKey)) {
+        return usageError(QStringLiteral("serve: --tls-cert and --tls-key go together"));
+    }
+    options.certificateFile = parser.value(tlsCert);
+    options.privateKeyFile = parser.value(tlsKey);
+    options.allowedOrigins = toStdStrings(parser.values(allowOrigin));
     return request;
 }
 
@@ -300,12 +319,12 @@ CliRequest parseRead(const QStringList& arguments, const CommonOptions& common) 
 
 CliRequest parseCapture(const QStringList& arguments, const CommonOptions& common) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Captures live traffic in immediate mode and dissects it as it arrives;\n"
-        "-w also saves it as pcapng. Ctrl-C or SIGTERM stops cleanly and leaves a\n"
-        "complete file. Without root it runs the capture helper sockscope-capture\n"
-        "(installed for group sockscope) or needs:\n"
-        "sudo setcap cap_net_raw,cap_net_admin=eip <binary>"));
+    parser.setApplicationDescription(
+        QStringLiteral("Captures live traffic in immediate mode and dissects it as it arrives;\n"
+                       "-w also saves it as pcapng. Ctrl-C or SIGTERM stops cleanly and leaves a\n"
+                       "complete file. Without root it runs the capture helper sockscope-capture\n"
+                       "(installed for group sockscope) or needs:\n"
+                       "sudo setcap cap_net_raw,cap_net_admin=eip <binary>"));
     const OutputOptions output;
     const QCommandLineOption interface(
         QStringList{QStringLiteral("i"), QStringLiteral("interface")},
@@ -366,6 +385,7 @@ QString mainHelp() {
         "\n"
         "Commands:\n"
         "  serve --port N [--host A] [--echo] [--deflate] [--subprotocol P]... [-v]\n"
+        "        [--tls-cert F --tls-key F] [--allow-origin O]...\n"
         "      Run a WebSocket server (loopback unless --host says otherwise).\n"
         "  connect URL [--echo] [--header 'K: V']... [--subprotocol P]... [--deflate] [-v]\n"
         "      Connect to a WebSocket server; stdin lines are sent as text messages.\n"

@@ -14,6 +14,9 @@ ServerOptions serverOptions(const ServeOptions& options) {
     out.subprotocols = options.subprotocols;
     out.deflate = options.deflate;
     out.echo = options.echo;
+    out.certificateFile = options.certificateFile;
+    out.privateKeyFile = options.privateKeyFile;
+    out.allowedOrigins = options.allowedOrigins;
     return out;
 }
 
@@ -43,6 +46,14 @@ ServeCommand::ServeCommand(ServeOptions options, QObject* parent)
     connect(&server_, &WebSocketServer::newConnection, this, &ServeCommand::onNewConnection);
     connect(&server_, &WebSocketServer::connectionFinished, this,
             &ServeCommand::onConnectionFinished);
+    // Refusals of WebSocket handshakes are printed per connection; these are
+    // the TLS handshakes that failed before a connection existed.
+    connect(&server_, &WebSocketServer::handshakeRefused, this,
+            [](quint64 id, const QString& peer, int, const QString& reason) {
+                if (id == 0) {
+                    printError(peer + u": " + reason);
+                }
+            });
     shutdownTimer_.setSingleShot(true);
     connect(&shutdownTimer_, &QTimer::timeout, this, [this] { emit finished(exit_status::Ok); });
 }
@@ -77,7 +88,8 @@ bool ServeCommand::start() {
         printError(u"warning: listening on " + options_.host.toString() +
                    u", not only on loopback: other machines can connect");
     }
-    printError(u"listening on ws://" +
+    printError(u"listening on " +
+               (server_.isTls() ? QStringLiteral("wss://") : QStringLiteral("ws://")) +
                formatSocketAddress(server_.serverAddress(), server_.serverPort()) + u'/');
     return true;
 }

@@ -20,6 +20,8 @@ struct ServeOptions {
     bool deflate = false;
     std::vector<std::string> subprotocols;
     bool verbose = false;
+    QString certificateFile, privateKeyFile;  // both set: wss://
+    std::vector<std::string> allowedOrigins;
 };
 
 class ServeCommand final : public QObject {
