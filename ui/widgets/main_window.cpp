@@ -19,6 +19,11 @@
 #include <QToolButton>
 #include <QUrl>
 
+#include "console/client_session.h"
+#include "console/comparison_session.h"
+#include "console/console_window.h"
+#include "console/replay_session.h"
+#include "console/server_session.h"
 #include "inspector/connection_table_model.h"
 #include "inspector/jsonl_export.h"
 #include "inspector/port_list.h"
@@ -99,6 +104,26 @@ void MainWindow::buildMenus() {
     startAction_->setShortcut(Qt::Key_F5);
     stopAction_ = capture->addAction(tr("S&top Capture"), this, &MainWindow::stopCapture);
     stopAction_->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
+
+    QMenu* console = menuBar()->addMenu(tr("C&onsole"));
+    QAction* newClient =
+        console->addAction(tr("New &Client Session"), this, &MainWindow::newClientSession);
+    newClient->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+    newClient->setToolTip(tr("Connect to a WebSocket server and send messages and raw frames"));
+    QAction* newServer = console->addAction(tr("New &Server Session"), this, [this] {
+        openConsoleSession(createServerSession(), tr("Server %1"));
+    });
+    newServer->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    newServer->setToolTip(tr("Listen for WebSocket clients (echo, manual or broadcast)"));
+    console->addAction(tr("Compare with &Qt WebSockets"), this, [this] {
+        openConsoleSession(createComparisonSession(nullptr), tr("Comparison %1"));
+    });
+    console->addSeparator();
+    replayAction_ = console->addAction(tr("&Replay Selected Connection…"), this,
+                                       &MainWindow::replaySelectedConnection);
+    replayAction_->setToolTip(tr("Send the client's messages of the selected connection again"));
+    // Selection changes are not tracked: the menu checks when it opens.
+    connect(console, &QMenu::aboutToShow, this, &MainWindow::updateActions);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     findAction_ = view->addAction(tr("&Find in Payloads"), this, [this] {
@@ -450,6 +475,35 @@ void MainWindow::updateCounts() {
     countsLabel_->setText(text);
 }
 
+ConsoleWindow* MainWindow::consoleWindow() {
+    if (!console_) {
+        // Its own top-level window; a child so it goes (closing its sessions) with this one.
+        console_ = new ConsoleWindow(this);
+        console_->setWindowFlag(Qt::Window);
+        console_->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    return console_;
+}
+
+void MainWindow::newClientSession() {
+    openConsoleSession(createClientSession(), tr("Client %1"));
+}
+
+void MainWindow::replaySelectedConnection() {
+    if (!view_ || view_->selectedConnections().size() != 1)
+        return;
+    const std::uint32_t connection = *view_->selectedConnections().begin();
+    openConsoleSession(createReplaySession(view_->document(), connection), tr("Replay %1"));
+}
+
+void MainWindow::openConsoleSession(QWidget* session, const QString& title) {
+    ConsoleWindow* console = consoleWindow();
+    console->addSession(session, title.arg(++consoleSessions_));
+    console->show();
+    console->raise();
+    console->activateWindow();
+}
+
 void MainWindow::updateActions() {
     const bool live = view_ && view_->document().live();
     stopAction_->setEnabled(live);
@@ -458,6 +512,7 @@ void MainWindow::updateActions() {
     findAction_->setEnabled(view_ != nullptr);
     exportJsonlAction_->setEnabled(view_ != nullptr && !exporting());
     exportHarAction_->setEnabled(view_ != nullptr);
+    replayAction_->setEnabled(view_ != nullptr && view_->selectedConnections().size() == 1);
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {
@@ -517,6 +572,8 @@ void MainWindow::showShortcuts() {
            "<tr><td><b>Ctrl+F</b></td><td>search in payloads (Esc clears)</td></tr>"
            "<tr><td><b>Ctrl+1</b> / <b>Ctrl+2</b></td><td>go to connections / messages</td></tr>"
            "<tr><td><b>Ctrl+L</b></td><td>follow the newest rows</td></tr>"
+           "<tr><td><b>Ctrl+Shift+N</b></td><td>new client session in the console</td></tr>"
+           "<tr><td><b>Ctrl+Shift+L</b></td><td>new server session in the console</td></tr>"
            "<tr><td><b>Ctrl+Alt+1/2/3</b></td><td>absolute / relative / delta time</td></tr>"
            "<tr><td><b>↑ ↓ PgUp PgDn Home End</b></td><td>move in a table</td></tr>"
            "<tr><td><b>Enter</b></td><td>on an anomaly or fragment: go to its frame</td></tr>"

@@ -26,6 +26,7 @@ class QToolButton;
 namespace sockscope::ui {
 
 class CaptureView;
+class ConsoleWindow;
 class JsonlExport;
 class PreferencesDialog;
 
@@ -71,6 +72,12 @@ public:
     bool exportHar(const QString& path);
 
     CaptureView* captureView() const { return view_; }
+    // The console window (Console menu), created on first use; it closes with this window.
+    ConsoleWindow* consoleWindow();
+    // Console > New Client Session: a client tab in the console window, shown.
+    void newClientSession();
+    // Console > Replay Selected Connection (exactly one selected in the connection table).
+    void replaySelectedConnection();
     QStringList recentFiles() const;
     QString statusText() const;  // the counts label, for tests
     // The last error shown (empty when the last action worked), for tests.
@@ -106,6 +113,8 @@ private:
     void saveCaptureAs();
     void showShortcuts();
     void showAbout();
+    // Adds `session` to the console window ("%1" in `title`: a number) and shows the window.
+    void openConsoleSession(QWidget* session, const QString& title);
     void restoreSettings();
 
     CaptureView* view_ = nullptr;
@@ -117,6 +126,8 @@ private:
     QString lastError_;
     JsonlExport* jsonlExport_ = nullptr;
     QPointer<PreferencesDialog> preferencesDialog_;
+    QPointer<ConsoleWindow> console_;
+    int consoleSessions_ = 0;  // numbers the console's tab titles
 
     QMenu* recentMenu_ = nullptr;
     QAction* saveAction_ = nullptr;
@@ -126,6 +137,7 @@ private:
     QAction* findAction_ = nullptr;
     QAction* exportJsonlAction_ = nullptr;
     QAction* exportHarAction_ = nullptr;
+    QAction* replayAction_ = nullptr;
     QActionGroup* timeGroup_ = nullptr;
     QActionGroup* themeGroup_ = nullptr;
     QLabel* fileLabel_ = nullptr;
