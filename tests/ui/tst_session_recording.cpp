@@ -50,6 +50,8 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr int kWaitMs = 20000;
+// What a person watching the session would call "at once" (batches go every 100 ms).
+constexpr int kLiveMs = 2000;
 
 QByteArray bytes(std::span<const std::uint8_t> data) {
     return QByteArray(reinterpret_cast<const char*>(data.data()), qsizetype(data.size()));
@@ -443,6 +445,33 @@ private slots:
 
         checkWithTshark(saved, rig.server->serverPort(), expected, deflate);
         checkJsonl(saved);
+    }
+
+    void quietConnectionShowsAtOnce() {
+        // Nothing follows the handshake, then nothing follows the close: both
+        // must reach the document while the stream is still open (a console
+        // user looks at an idle connection, not at a finished recording).
+        Rig rig(false);
+        QVERIFY(rig.start());
+        Peer* client = rig.connect();
+        QVERIFY(client);
+        const auto handshakeShown = [&](Recorded& side) {
+            const auto& connections = side.document.index().connections();
+            return connections.size() == 1 && connections.begin()->second.handshake.has_value();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(handshakeShown(rig.clientSide), kLiveMs);
+        QTRY_VERIFY_WITH_TIMEOUT(handshakeShown(rig.serverSide), kLiveMs);
+        QVERIFY(client->connection->close(4001, "quiet"));
+        QTRY_VERIFY_WITH_TIMEOUT(client->closed && rig.serverPeer(0).closed, kWaitMs);
+        const auto ended = [&](Recorded& side) {
+            const auto& connections = side.document.index().connections();
+            return connections.size() == 1 && connections.begin()->second.end.has_value();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(ended(rig.clientSide), kLiveMs);
+        QTRY_VERIFY_WITH_TIMEOUT(ended(rig.serverSide), kLiveMs);
+        QVERIFY(rig.clientSide.document.loading());
+        QCOMPARE(rig.clientSide.document.index().connections().begin()->second.end,
+                 std::optional(EndHow::CloseHandshake));
     }
 
     void abortedConnectionEndsWithRst() {

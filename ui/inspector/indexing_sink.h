@@ -27,9 +27,11 @@ public:
     // The records made since the last call.
     CaptureBatch takeBatch();
     // Records waiting in the current batch (the loader hands it over when large).
+    // Changed connections count: a handshake or an end with nothing after it
+    // (an idle console session) must still reach the views.
     std::size_t pending() const {
         return batch_.packetCheckpoints.size() + batch_.frames.size() + batch_.messages.size() +
-               batch_.segments.size() + batch_.anomalies.size();
+               batch_.segments.size() + batch_.anomalies.size() + changed_.size();
     }
     // Whether writing the spill file failed (payloads of compressed messages are then missing).
     bool spillFailed() const { return spillFailed_; }
