@@ -481,6 +481,41 @@ private slots:
         }
     }
 
+    void reconnectingClientForwardsIgnoredCertificateErrors() {
+        if (!tlsMissing_.isEmpty()) {
+            QSKIP(qPrintable(tlsMissing_));
+        }
+        QtServer qt(serverTls());
+        QVERIFY(qt.listen());
+        for (const bool ignore : {true, false}) {
+            ClientOptions options;  // the server's certificate is self-signed and not trusted
+            options.ignoreCertificateErrors = ignore;
+            ReconnectingClient client(options, ReconnectPolicy{});
+            QList<QStringList> ignored;
+            connect(&client, &ReconnectingClient::certificateErrorsIgnored, this,
+                    [&](const QStringList& errors) { ignored.append(errors); });
+            ConnectionRecorder recorder;
+            connect(&client, &ReconnectingClient::connectionStarted, this,
+                    [&](WebSocketConnection* connection) { recorder.attach(connection); });
+            QString error;
+            QVERIFY2(client.open(urlOf(qt.url()), &error), qPrintable(error));
+            QTRY_VERIFY_WITH_TIMEOUT(recorder.handshake || recorder.closed, kTimeoutMs);
+            if (!ignore) {
+                QVERIFY(!recorder.handshake);
+                QCOMPARE(ignored.size(), 0);
+                continue;
+            }
+            QVERIFY2(recorder.handshake, qPrintable(recorder.errors.join(u"; ")));
+            // One report per TLS handshake, in Qt's words (the SAN matches 127.0.0.1).
+            QCOMPARE(ignored.size(), 1);
+            QCOMPARE(ignored.front(),
+                     QStringList{u"The certificate is self-signed, and untrusted"_s});
+            client.close();
+            QTRY_VERIFY_WITH_TIMEOUT(recorder.closed, kTimeoutMs);
+            QCOMPARE(ignored.size(), 1);
+        }
+    }
+
     // --- pongs and keepalive ------------------------------------------------------
 
     void autoPongCanBeSwitchedOff() {

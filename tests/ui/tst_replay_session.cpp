@@ -1,12 +1,16 @@
 // The replay tab offscreen: built from a captured connection, steps edited
 // (text and hex payloads, opcode, reorder, delete, add), run against our
 // in-process echo server, its answers compared with the recorded ones, the
-// new connection recorded in the tab's SessionPane, scripts saved and loaded.
+// new connection recorded in the tab's SessionPane, scripts saved and loaded,
+// and a wss:// target trusted through the CA file or certificate errors ignored.
 
 #include <sockscope/dissector/conversation_writer.h>
 
 #include <QAbstractItemModel>
 #include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -16,6 +20,7 @@
 
 #include "console/replay_session.h"
 #include "console/session_pane.h"
+#include "console/tls_options_box.h"
 #include "inspector/capture_document.h"
 #include "session/websocket_server.h"
 #include "websocket_conversation.h"
@@ -83,6 +88,23 @@ QString cell(const QAbstractItemModel& model, int row, int column) {
 }
 
 enum Column { OpcodeColumn, PayloadColumn, FragmentsColumn, CloseCodeColumn, OffsetColumn };
+
+// A self-signed certificate for 127.0.0.1 made for this run (no key material
+// in the repo). Empty, or why it could not be made.
+QString makeServerCertificate(const QString& cert, const QString& key, bool* missing) {
+    QProcess openssl;
+    openssl.start(u"openssl"_s,
+                  {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
+                   u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-keyout"_s, key, u"-out"_s,
+                   cert, u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=127.0.0.1"_s, u"-addext"_s,
+                   u"subjectAltName=IP:127.0.0.1"_s});
+    *missing = !openssl.waitForStarted(kWaitMs);
+    if (*missing)
+        return u"the openssl command is not installed (needed to make a test certificate)"_s;
+    if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
+        return u"openssl failed: "_s + QString::fromLocal8Bit(openssl.readAllStandardError());
+    return {};
+}
 
 }  // namespace
 
@@ -249,6 +271,76 @@ private slots:
         QCOMPARE(replayed->steps[1].fragments, 3);
         QCOMPARE(replayed->steps[3].closeCode, std::optional<std::uint16_t>(1000));
         QCOMPARE(replayed->steps[3].payload, "bye"_ba);
+    }
+
+    void replaysOverTlsWithTheCaFileOrIgnoringErrors() {
+#if !QT_CONFIG(ssl)
+        QSKIP("this Qt has no TLS support");
+#else
+        const QString cert = dir_.filePath(u"replay-cert.pem"_s);
+        const QString key = dir_.filePath(u"replay-key.pem"_s);
+        bool missing = false;
+        const QString made = makeServerCertificate(cert, key, &missing);
+        if (missing)
+            QSKIP(qPrintable(made));
+        QVERIFY2(made.isEmpty(), qPrintable(made));
+        ServerOptions options;
+        options.echo = true;
+        options.certificateFile = cert;
+        options.privateKeyFile = key;
+        WebSocketServer server(options);
+        QVERIFY2(server.listen(QHostAddress::LocalHost), qPrintable(server.errorString()));
+
+        std::unique_ptr<QWidget> widget(createReplaySession(*document_, 1, nullptr));
+        auto* tab = qobject_cast<ReplaySession*>(widget.get());
+        QVERIFY(tab);
+        tab->setUrl(u"wss://127.0.0.1:%1/chat"_s.arg(server.serverPort()));
+        tab->setPacing(ReplayPacing::AsFastAsPossible);
+        QSignalSpy finished(tab, &ReplaySession::runFinished);
+
+        // System CAs only: the self-signed certificate is refused, before any step.
+        QVERIFY2(tab->run(), qPrintable(tab->statusText()));
+        QVERIFY(finished.wait(kWaitMs));
+        QCOMPARE(finished.at(0).at(0).toString(),
+                 u"The certificate is self-signed, and untrusted"_s);
+        QCOMPARE(tab->statusText(),
+                 u"Stopped after 0 steps: The certificate is self-signed, and untrusted"_s);
+        QCOMPARE(tab->runner()->answers().size(), std::size_t(0));
+
+        // A CA file without a certificate in it: refused before connecting.
+        tab->setCaFile(key);
+        QVERIFY(!tab->run());
+        QCOMPARE(tab->statusText(), u"CA file replay-key.pem: no PEM certificate in it"_s);
+
+        // The certificate as an extra CA: the replay runs and every answer comes back.
+        tab->setCaFile(cert);
+        finished.clear();
+        QVERIFY2(tab->run(), qPrintable(tab->statusText()));
+        QVERIFY(finished.wait(kWaitMs));
+        QCOMPARE(finished.at(0).at(0).toString(), QString());
+        QCOMPARE(tab->statusText(), u"Done: 4 steps sent, 4 answers received."_s);
+        QCOMPARE(tab->summaryText(), u"4 answers: 4 same"_s);
+
+        // Or no CA file and certificate errors ignored, with the red warning showing.
+        TlsOptionsBox& tls = tab->tlsOptions();
+        QVERIFY(tls.warning()->isHidden());
+        tab->setCaFile(QString());
+        tab->setIgnoreCertificateErrors(true);
+        QVERIFY(!tls.warning()->isHidden());
+        QVERIFY(tls.warning()->text().contains(u"Certificate errors are ignored"_s));
+        QVERIFY(tls.warning()->styleSheet().contains(u"#c62828"_s));
+        finished.clear();
+        QVERIFY2(tab->run(), qPrintable(tab->statusText()));
+        QVERIFY(finished.wait(kWaitMs));
+        QCOMPARE(finished.at(0).at(0).toString(), QString());
+        QCOMPARE(tab->statusText(), u"Done: 4 steps sent, 4 answers received."_s);
+
+        // The two runs that got through are in the pane as plaintext (the refused
+        // one never had a transport to record).
+        const CaptureDocument& session = tab->pane().view().document();
+        QTRY_COMPARE_WITH_TIMEOUT(session.index().messageCount(), RowId(16), kWaitMs);
+        QCOMPARE(session.index().connections().size(), std::size_t(2));
+#endif
     }
 
     void savesAndLoadsScripts() {

@@ -279,6 +279,11 @@ private slots:
         QCOMPARE(messages.rowCount(), 1);
         QCOMPARE(cell(messages, 0, MessageTableModel::Preview),
                  QString::fromUtf8(bytesOf(sample::kUnmasked)));
+        // A client message is shown masked as its frame was, not as clients should.
+        QCOMPARE(cell(messages, 0, MessageTableModel::Masked), QString());
+        messages.setFilter({});
+        QCOMPARE(cell(messages, messages.rowOf(echoClient[0].row), MessageTableModel::Masked),
+                 u"✓"_s);
     }
 
     void cliReadsTheSameMessages() {

@@ -3,9 +3,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFile>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -18,10 +15,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
-#if QT_CONFIG(ssl)
-#include <QSslCertificate>
-#endif
-
+#include "console/tls_options_box.h"
 #include "session/connect_command.h"
 
 using namespace Qt::StringLiterals;
@@ -47,21 +41,6 @@ bool isToken(const QString& text) {
             return false;
     }
     return true;
-}
-
-QWidget* fileRow(QLineEdit* edit, const QString& title, const QString& filter, QWidget* parent) {
-    auto* row = new QWidget(parent);
-    auto* layout = new QHBoxLayout(row);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(edit, 1);
-    auto* browse = new QPushButton(QObject::tr("Browse..."), row);
-    layout->addWidget(browse);
-    QObject::connect(browse, &QPushButton::clicked, edit, [edit, title, filter] {
-        const QString path = QFileDialog::getOpenFileName(edit, title, edit->text(), filter);
-        if (!path.isEmpty())
-            edit->setText(path);
-    });
-    return row;
 }
 
 }  // namespace
@@ -192,9 +171,11 @@ QWidget* ClientOptionsForm::buildTlsTab() {
         tr("Accept any server certificate: untrusted, expired or for another host"));
     const QString pem = tr("PEM files (*.pem *.crt *.cer *.key);;All files (*)");
     auto* form = new QFormLayout(tab);
-    form->addRow(tr("Extra CA certificates:"), fileRow(caFile_, tr("CA Certificates"), pem, tab));
-    form->addRow(tr("Client certificate:"), fileRow(certFile_, tr("Client Certificate"), pem, tab));
-    form->addRow(tr("Client key:"), fileRow(keyFile_, tr("Client Key"), pem, tab));
+    form->addRow(tr("Extra CA certificates:"),
+                 fileChooserRow(caFile_, tr("CA Certificates"), pem, tab));
+    form->addRow(tr("Client certificate:"),
+                 fileChooserRow(certFile_, tr("Client Certificate"), pem, tab));
+    form->addRow(tr("Client key:"), fileChooserRow(keyFile_, tr("Client Key"), pem, tab));
     form->addRow(ignoreCertErrors_);
 #if !QT_CONFIG(ssl)
     tab->setEnabled(false);
@@ -340,12 +321,11 @@ std::optional<ClientSettings> ClientOptionsForm::settings(QString* error) const 
     const QString key = keyFile_->text().trimmed();
 #if QT_CONFIG(ssl)
     if (!ca.isEmpty()) {
-        QFile file(ca);
-        if (!file.open(QIODevice::ReadOnly))
-            return fail(tr("CA file %1: %2").arg(QFileInfo(ca).fileName(), file.errorString()));
-        options.caCertificates = QSslCertificate::fromDevice(&file, QSsl::Pem);
-        if (options.caCertificates.isEmpty())
-            return fail(tr("CA file %1: no PEM certificate in it").arg(QFileInfo(ca).fileName()));
+        QString why;
+        auto certificates = loadCaFile(ca, &why);
+        if (!certificates)
+            return fail(why);
+        options.caCertificates = std::move(*certificates);
     }
     if (cert.isEmpty() != key.isEmpty())
         return fail(tr("TLS: a client certificate needs its key, and a key its certificate"));

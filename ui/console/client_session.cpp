@@ -16,6 +16,7 @@
 #include "console/console_settings.h"
 #include "console/raw_frame_panel.h"
 #include "console/session_pane.h"
+#include "console/tls_options_box.h"
 #include "session/frame_format.h"
 #include "session/keepalive.h"
 #include "session/reconnecting_client.h"
@@ -85,14 +86,14 @@ void ClientSession::buildLayout() {
     connectRow->addWidget(status_, 1);
     connectRow->addWidget(rtt_);
 
-    certWarning_ = new QLabel(
-        tr("\u26a0 Certificate errors are ignored: the server is not authenticated, anyone in "
-           "between can read and change this connection."),
-        this);
-    certWarning_->setWordWrap(true);
-    certWarning_->setStyleSheet(
-        u"QLabel { color: white; background: #c62828; padding: 4px; font-weight: bold; }"_s);
-    certWarning_->setVisible(false);
+    certWarning_ = createCertificateWarning(this);
+    // Which errors the last TLS handshake ignored, in Qt's words.
+    ignoredErrors_ = new QLabel(this);
+    ignoredErrors_->setWordWrap(true);
+    ignoredErrors_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    ignoredErrors_->setAccessibleName(tr("Ignored certificate errors"));
+    ignoredErrors_->setStyleSheet(u"QLabel { color: #c62828; }"_s);
+    ignoredErrors_->setVisible(false);
 
     composer_ = new MessageComposer(this);
     raw_ = new RawFramePanel(this);
@@ -108,6 +109,7 @@ void ClientSession::buildLayout() {
     leftLayout->addWidget(form_);
     leftLayout->addLayout(connectRow);
     leftLayout->addWidget(certWarning_);
+    leftLayout->addWidget(ignoredErrors_);
     leftLayout->addWidget(sendTabs_, 1);
 
     pane_ = new SessionPane(tr("client"), this);
@@ -168,6 +170,11 @@ bool ClientSession::connectToServer() {
                     updateButtons();
                 });
             });
+    connect(client_, &session::ReconnectingClient::certificateErrorsIgnored, this,
+            [this](const QStringList& errors) {
+                ignoredErrors_->setText(tr("Ignored: %1").arg(errors.join(u"; "_s)));
+                ignoredErrors_->setVisible(true);
+            });
     connect(client_, &session::ReconnectingClient::gaveUp, this, [this](const QString& why) {
         setStatus(tr("Gave up reconnecting: %1").arg(why), true);
         updateButtons();
@@ -203,6 +210,9 @@ void ClientSession::onConnectionStarted(session::WebSocketConnection* connection
     pane_->recorder().record(connection);
     ++connections_;
     problem_.clear();
+    // Each attempt's TLS handshake reports its own.
+    ignoredErrors_->clear();
+    ignoredErrors_->setVisible(false);
     connect(connection, &session::WebSocketConnection::handshakeDone, this,
             &ClientSession::onHandshakeDone);
     connect(connection, &session::WebSocketConnection::handshakeFailed, this,

@@ -70,6 +70,9 @@ public:
     RawFramePanel& rawPanel() { return *raw_; }
     SessionPane& pane() { return *pane_; }
     QLabel* certificateWarning() const { return certWarning_; }
+    // "Ignored: <error>; <error>" after a TLS handshake that ignored certificate
+    // errors; empty and hidden from the next connection attempt on.
+    QLabel* ignoredCertificateErrors() const { return ignoredErrors_; }
 
 signals:
     void statusChanged(const QString& status);
@@ -93,6 +96,7 @@ private:
     QLabel* status_ = nullptr;
     QLabel* rtt_ = nullptr;
     QLabel* certWarning_ = nullptr;
+    QLabel* ignoredErrors_ = nullptr;
     QTabWidget* sendTabs_ = nullptr;
     MessageComposer* composer_ = nullptr;
     RawFramePanel* raw_ = nullptr;

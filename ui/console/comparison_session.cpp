@@ -15,6 +15,7 @@
 
 #include "console/message_composer.h"
 #include "console/session_pane.h"
+#include "console/tls_options_box.h"
 #include "inspector/capture_document.h"
 #include "session/qt_client_session.h"
 #include "session/session_recorder.h"
@@ -76,8 +77,8 @@ void ComparisonSession::buildLayout() {
     subprotocols_ = new QLineEdit(this);
     subprotocols_->setPlaceholderText(tr("chat, superchat"));
     origin_ = new QLineEdit(this);
-    ignoreCertificates_ =
-        new QCheckBox(tr("Ignore certificate errors (both sides; insecure)"), this);
+    tls_ = new TlsOptionsBox(this);
+    tls_->setToolTip(tr("Used by both clients (Qt WebSockets' through the relay)"));
     deflate_ = new QCheckBox(tr("Offer permessage-deflate (Sockscope only)"), this);
     connect_ = new QPushButton(tr("Connect both"), this);
     disconnect_ = new QPushButton(tr("Disconnect both"), this);
@@ -94,8 +95,8 @@ void ComparisonSession::buildLayout() {
     form->addRow(tr("Headers"), headers_);
     form->addRow(tr("Subprotocols"), subprotocols_);
     form->addRow(tr("Origin"), origin_);
+    form->addRow(tr("TLS"), tls_);
     auto* options = new QHBoxLayout;
-    options->addWidget(ignoreCertificates_);
     options->addWidget(deflate_);
     options->addStretch(1);
     options->addWidget(connect_);
@@ -176,7 +177,11 @@ void ComparisonSession::setOrigin(const QString& origin) {
 }
 
 void ComparisonSession::setIgnoreCertificateErrors(bool ignore) {
-    ignoreCertificates_->setChecked(ignore);
+    tls_->setIgnoreCertificateErrors(ignore);
+}
+
+void ComparisonSession::setCaFile(const QString& path) {
+    tls_->setCaFile(path);
 }
 
 bool ComparisonSession::connectBoth(QString* error) {
@@ -215,10 +220,18 @@ bool ComparisonSession::connectBoth(QString* error) {
         origin = origin_->text().trimmed().toStdString();
     }
 
+    QString why;
+    const std::optional<TlsChoice> tls = tls_->choice(&why);
+    if (!tls) {
+        return fail(why);
+    }
+
     // Earlier clients go first; their connections stay in the panes.
     delete qtClient_;
     delete client_;
     oursOpen_ = false;
+    oursProblem_.clear();
+    qtProblem_.clear();
 
     session::ClientOptions ours;
     ours.extraHeaders = headers;
@@ -226,10 +239,10 @@ bool ComparisonSession::connectBoth(QString* error) {
     ours.origin = origin;
     ours.deflate = deflate_->isChecked();
 #if QT_CONFIG(ssl)
-    ours.ignoreCertificateErrors = ignoreCertificates_->isChecked();
+    ours.caCertificates = tls->caCertificates;
+    ours.ignoreCertificateErrors = tls->ignoreCertificateErrors;
 #endif
     client_ = new session::WebSocketClient(ours, this);
-    QString why;
     session::WebSocketConnection* connection = client_->open(*parsed.url, &why);
     if (!connection) {
         delete client_;
@@ -242,7 +255,9 @@ bool ComparisonSession::connectBoth(QString* error) {
         updateButtons();
     });
     connect(connection, &session::WebSocketConnection::errorOccurred, this,
-            [this](const QString& message) { setStatus(tr("Sockscope: %1").arg(message)); });
+            [this](const QString& message) {
+                reportProblem(oursProblem_, tr("Sockscope: %1").arg(message));
+            });
     connect(connection, &session::WebSocketConnection::closed, this, [this] {
         oursOpen_ = false;
         updateButtons();
@@ -253,14 +268,15 @@ bool ComparisonSession::connectBoth(QString* error) {
     qtOptions.subprotocols = subprotocols;
     qtOptions.origin = origin;
 #if QT_CONFIG(ssl)
-    qtOptions.relay.ignoreCertificateErrors = ignoreCertificates_->isChecked();
+    qtOptions.relay.caCertificates = tls->caCertificates;
+    qtOptions.relay.ignoreCertificateErrors = tls->ignoreCertificateErrors;
 #endif
     qtClient_ = new session::QtClientSession(qtOptions, &qt_->recorder(), this);
     connect(qtClient_, &session::QtClientSession::connected, this,
             &ComparisonSession::updateButtons);
     connect(qtClient_, &session::QtClientSession::closed, this, &ComparisonSession::updateButtons);
     connect(qtClient_, &session::QtClientSession::error, this,
-            [this](const QString& message) { setStatus(message); });
+            [this](const QString& message) { reportProblem(qtProblem_, message); });
     if (!qtClient_->open(*parsed.url, &why)) {
         delete qtClient_;
         return fail(tr("Qt WebSockets client: %1").arg(why));
@@ -387,6 +403,22 @@ void ComparisonSession::updateButtons() {
     const bool open = oursConnected() || qtConnected();
     disconnect_->setEnabled(open);
     composer_->setSendEnabled(open);
+}
+
+void ComparisonSession::reportProblem(QString& side, const QString& message) {
+    // A side's first problem is the cause (a failed TLS handshake); what follows
+    // is its consequence. Both sides' causes stay visible.
+    if (!side.isEmpty()) {
+        return;
+    }
+    side = message;
+    QStringList lines;
+    for (const QString* problem : {&oursProblem_, &qtProblem_}) {
+        if (!problem->isEmpty()) {
+            lines.append(*problem);
+        }
+    }
+    setStatus(lines.join(u'\n'));
 }
 
 void ComparisonSession::setStatus(const QString& text) {

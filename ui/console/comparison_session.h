@@ -33,6 +33,7 @@ namespace sockscope::ui {
 struct ComposedMessage;
 class MessageComposer;
 class SessionPane;
+class TlsOptionsBox;
 
 class ComparisonSession : public QWidget {
     Q_OBJECT
@@ -48,6 +49,9 @@ public:
     void setSubprotocols(const QString& list);
     void setOrigin(const QString& origin);
     void setIgnoreCertificateErrors(bool ignore);
+    // An extra CA file (PEM) both clients trust for a wss:// URL.
+    void setCaFile(const QString& path);
+    TlsOptionsBox& tlsOptions() const { return *tls_; }
 
     // Opens both clients (closing earlier ones); false + why: a bad URL or
     // header line, a relay that cannot listen, a TLS option that fails.
@@ -80,12 +84,13 @@ private:
     void scheduleRefresh();
     void updateButtons();
     void setStatus(const QString& text);
+    void reportProblem(QString& side, const QString& message);
 
     QLineEdit* url_ = nullptr;
     QPlainTextEdit* headers_ = nullptr;
     QLineEdit* subprotocols_ = nullptr;
     QLineEdit* origin_ = nullptr;
-    QCheckBox* ignoreCertificates_ = nullptr;
+    TlsOptionsBox* tls_ = nullptr;
     QCheckBox* deflate_ = nullptr;
     QPushButton* connect_ = nullptr;
     QPushButton* disconnect_ = nullptr;
@@ -100,6 +105,7 @@ private:
     QPointer<session::WebSocketConnection> connection_;
     QPointer<session::QtClientSession> qtClient_;
     bool oursOpen_ = false;
+    QString oursProblem_, qtProblem_;  // each side's first error since the last connect
     std::vector<SessionDifference> differences_;
 };
 

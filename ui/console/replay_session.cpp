@@ -24,6 +24,7 @@
 
 #include "console/payload_text.h"
 #include "console/session_pane.h"
+#include "console/tls_options_box.h"
 #include "inspector/capture_document.h"
 #include "session/answer_comparison.h"
 #include "session/session_recorder.h"
@@ -379,9 +380,12 @@ void ReplaySession::buildLayout() {
     pacingRow->addWidget(speed_);
     connect(pacing_, &QComboBox::currentIndexChanged, this, [this] { updateButtons(); });
 
+    tls_ = new TlsOptionsBox(this);
+
     auto* form = new QFormLayout;
     form->addRow(tr("Target URL:"), url_);
     form->addRow(tr("Pacing:"), pacingRow);
+    form->addRow(tr("TLS:"), tls_);
 
     steps_ = new QTableView(this);
     steps_->setModel(model_);
@@ -544,6 +548,14 @@ void ReplaySession::setPayloadMode(PayloadMode mode) {
     payloadMode_->setCurrentIndex(mode == PayloadMode::Hex ? 1 : 0);
 }
 
+void ReplaySession::setCaFile(const QString& path) {
+    tls_->setCaFile(path);
+}
+
+void ReplaySession::setIgnoreCertificateErrors(bool ignore) {
+    tls_->setIgnoreCertificateErrors(ignore);
+}
+
 void ReplaySession::addStep(int row) {
     if (row < 0 || row > model_->rowCount()) {
         row = model_->rowCount();
@@ -601,13 +613,25 @@ bool ReplaySession::run() {
         setStatus(problem, true);
         return false;
     }
+    QString why;
+    const std::optional<TlsChoice> tls = tls_->choice(&why);
+    if (!tls) {
+        setStatus(why, true);
+        return false;
+    }
+    session::ClientOptions base;
+#if QT_CONFIG(ssl)
+    base.caCertificates = tls->caCertificates;
+    base.ignoreCertificateErrors = tls->ignoreCertificateErrors;
+#endif
     session::ReplayOptions options;
     options.pacing = pacing();
     options.speed = speed_->value();
     if (runner_) {
         runner_->deleteLater();  // its connection stays in the recording
     }
-    runner_ = new session::ReplayRunner(session::replayClientOptions(current), options, this);
+    runner_ = new session::ReplayRunner(session::replayClientOptions(current, std::move(base)),
+                                        options, this);
     connect(runner_, &session::ReplayRunner::connectionStarted, this,
             [this](session::WebSocketConnection* c) { pane_->recorder().record(c); });
     connect(runner_, &session::ReplayRunner::connected, this,
@@ -617,7 +641,6 @@ bool ReplaySession::run() {
     });
     connect(runner_, &session::ReplayRunner::answerReceived, this, [this] { updateComparison(); });
     connect(runner_, &session::ReplayRunner::finished, this, &ReplaySession::onFinished);
-    QString why;
     if (!runner_->start(*parsed.url, current.steps, int(recordedAnswers_.size()), &why)) {
         setStatus(why, true);
         return false;

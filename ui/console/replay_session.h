@@ -2,7 +2,8 @@
 // The replay tab (issue 5 §5): the client side of a captured connection as
 // an editable list of steps (opcode, payload as text or hex, fragments, close
 // code, offset; add, delete, reorder), the URL to replay against (prefilled
-// from the recorded Host and target), the pacing, Run; a SessionPane
+// from the recorded Host and target), TLS for wss:// (an extra CA file,
+// ignoring certificate errors), the pacing, Run; a SessionPane
 // recording the new connection; and the server's answers next to the
 // recorded ones (recorded | new | verdict) with a summary line. Scripts are
 // saved and loaded as JSON (inspector/replay_script.h).
@@ -30,6 +31,7 @@ namespace sockscope::ui {
 class CaptureDocument;
 class SessionPane;
 class ReplayStepModel;
+class TlsOptionsBox;
 
 class ReplaySession : public QWidget {
     Q_OBJECT
@@ -52,6 +54,10 @@ public:
     void setPacing(session::ReplayPacing pacing, double speed = 1.0);
     session::ReplayPacing pacing() const;
     void setPayloadMode(PayloadMode mode);
+    // TLS for a wss:// target: an extra CA file (PEM) and ignoring certificate errors.
+    void setCaFile(const QString& path);
+    void setIgnoreCertificateErrors(bool ignore);
+    TlsOptionsBox& tlsOptions() const { return *tls_; }
 
     // Step editing (the buttons do the same on the selected row).
     void addStep(int row);  // a new empty text step before `row` (at the end when out of range)
@@ -99,6 +105,7 @@ private:
     QLineEdit* url_ = nullptr;
     QComboBox* pacing_ = nullptr;
     QDoubleSpinBox* speed_ = nullptr;
+    TlsOptionsBox* tls_ = nullptr;
     QComboBox* payloadMode_ = nullptr;
     QTableView* steps_ = nullptr;
     QPushButton* add_ = nullptr;

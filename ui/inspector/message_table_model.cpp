@@ -346,7 +346,10 @@ QVariant MessageTableModel::data(const QModelIndex& index, int role) const {
             case Fin:
                 return QString::number(m.frames);
             case Masked:
-                return yesNo(!server);
+                // As the first frame was sent: the console sends unmasked client frames on purpose.
+                return m.firstFrame != kNoRow
+                           ? yesNo(capture.frame(m.firstFrame).flags & frame_flag::Masked)
+                           : yesNo(!server);
             case Compressed:
                 return yesNo(m.flags & message_flag::Compressed);
             case Preview:

@@ -20,6 +20,9 @@ constexpr int kVersion = 1;
 // A message is copied into the script whole; beyond this it is no longer a script to edit.
 constexpr std::uint64_t kMaxPayload = 64ull << 20;
 constexpr int kMaxFragments = 1 << 20;
+// The JSON is parsed whole (a few times its size in memory): one payload of
+// the largest size, in base64, fits with room to spare.
+constexpr qsizetype kMaxScriptFile = qsizetype(128) << 20;
 constexpr std::uint8_t kClose = std::uint8_t(Opcode::Close);
 
 bool setError(QString* error, const QString& why) {
@@ -475,11 +478,19 @@ std::optional<ReplayScript> replayScriptFromJson(const QByteArray& json, QString
 }
 
 bool saveReplayScript(const ReplayScript& script, const QString& path, QString* error) {
+    const QByteArray json = toJson(script);
+    // What could not be loaded again is not written.
+    if (json.size() > kMaxScriptFile) {
+        return setError(error, QStringLiteral("cannot write %1: the script is %2 bytes as JSON, "
+                                              "over the %3 MiB a replay script may have")
+                                   .arg(path)
+                                   .arg(json.size())
+                                   .arg(kMaxScriptFile >> 20));
+    }
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         return setError(error, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
     }
-    const QByteArray json = toJson(script);
     if (file.write(json) != json.size() || !file.commit()) {
         return setError(error, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
     }
@@ -492,16 +503,31 @@ std::optional<ReplayScript> loadReplayScript(const QString& path, QString* error
         setError(error, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
         return std::nullopt;
     }
-    // Scripts hold payloads of up to 64 MiB each, in base64; refuse what cannot be one.
-    constexpr qint64 kMaxFile = 1ll << 30;
-    if (file.size() > kMaxFile) {
-        setError(error, QStringLiteral("%1 is too large for a replay script (%2 bytes)")
+    // Read in chunks up to the cap: size() is 0 for a pipe or a device, and a
+    // file may grow while it is read.
+    QByteArray json;
+    if (file.size() <= kMaxScriptFile) {
+        constexpr qint64 kChunk = 1 << 20;
+        while (json.size() <= kMaxScriptFile) {
+            const QByteArray chunk = file.read(kChunk);
+            if (chunk.isEmpty()) {
+                break;
+            }
+            json.append(chunk);
+        }
+        if (file.error() != QFileDevice::NoError) {
+            setError(error, QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+            return std::nullopt;
+        }
+    }
+    if (file.size() > kMaxScriptFile || json.size() > kMaxScriptFile) {
+        setError(error, QStringLiteral("%1 is too large for a replay script (over %2 MiB)")
                             .arg(path)
-                            .arg(file.size()));
+                            .arg(kMaxScriptFile >> 20));
         return std::nullopt;
     }
     QString why;
-    auto script = replayScriptFromJson(file.readAll(), &why);
+    auto script = replayScriptFromJson(json, &why);
     if (!script) {
         setError(error, QStringLiteral("%1: %2").arg(path, why));
     }

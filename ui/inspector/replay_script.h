@@ -41,6 +41,8 @@ QByteArray toJson(const ReplayScript& script);
 // nullopt and `error` naming the place ("steps[2].payload_b64: not valid base64").
 std::optional<ReplayScript> replayScriptFromJson(const QByteArray& json, QString* error = nullptr);
 
+// Both refuse a script over 128 MiB as JSON (it is parsed whole, at a few
+// times its size in memory), naming the cap.
 bool saveReplayScript(const ReplayScript& script, const QString& path, QString* error = nullptr);
 std::optional<ReplayScript> loadReplayScript(const QString& path, QString* error = nullptr);
 

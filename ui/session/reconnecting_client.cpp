@@ -58,6 +58,8 @@ bool ReconnectingClient::start(QString* error) {
     handshakeFailed_ = false;
     lastError_.clear();
     client_ = new WebSocketClient(options_, this);
+    connect(client_, &WebSocketClient::certificateErrorsIgnored, this,
+            &ReconnectingClient::certificateErrorsIgnored);
     WebSocketConnection* connection = client_->open(url_, error);
     if (!connection) {
         dropClient();
@@ -91,6 +93,7 @@ void ReconnectingClient::onClosed(const event::Closed& info) {
     // of the closed() being emitted may still use the connection.
     if (client_) {
         client_->deleteLater();
+        disconnect(client_, nullptr, this, nullptr);
         if (WebSocketConnection* connection = client_->connection()) {
             disconnect(connection, nullptr, this, nullptr);
         }
@@ -142,6 +145,8 @@ void ReconnectingClient::dropClient() {
     if (!client_) {
         return;
     }
+    // An ended attempt's late TLS report would be taken for the next one's.
+    disconnect(client_, nullptr, this, nullptr);
     if (WebSocketConnection* connection = client_->connection()) {
         disconnect(connection, nullptr, this, nullptr);
         connection->abort();

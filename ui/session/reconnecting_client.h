@@ -6,6 +6,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QTimer>
 #include <chrono>
 #include <cstdint>
@@ -56,6 +57,9 @@ signals:
     void connectionStarted(sockscope::session::WebSocketConnection* connection);  // record it here
     void reconnectScheduled(std::chrono::milliseconds delay, int attempt);
     void gaveUp(const QString& why);
+    // The current attempt's WebSocketClient::certificateErrorsIgnored: the
+    // options ignore certificate errors and the server's certificate had these.
+    void certificateErrorsIgnored(const QStringList& errors);
 
 private:
     void attempt();  // a scheduled reconnect

@@ -48,6 +48,15 @@ public:
     std::function<void(const QString&)> onFailed;
     std::function<void()> onFinished;
 
+    qint64 bufferedBytes() const {
+        qint64 total = head_.size() + pendingToTarget_.size() + client_->bytesAvailable() +
+                       client_->bytesToWrite();
+        if (target_) {
+            total += target_->bytesAvailable() + target_->bytesToWrite();
+        }
+        return total;
+    }
+
     void abortBoth() {
         closeRecorded(dissector::Direction::Client, true);
         client_->abort();
@@ -413,6 +422,16 @@ bool RecordingRelay::listen(QString* error) {
 
 quint16 RecordingRelay::port() const {
     return server_->serverPort();
+}
+
+qint64 RecordingRelay::bufferedBytes() const {
+    qint64 total = 0;
+    for (const QObject* child : children()) {
+        if (const auto* link = dynamic_cast<const RelayLink*>(child)) {
+            total += link->bufferedBytes();
+        }
+    }
+    return total;
 }
 
 void RecordingRelay::abortAll() {

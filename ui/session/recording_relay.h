@@ -68,6 +68,12 @@ public:
     const WebSocketUrl& target() const { return target_; }
     // Relayed connections not yet finished.
     int activeLinks() const { return activeLinks_; }
+    // Bytes the relay holds in memory for its connections: read and not yet
+    // written on, plus an unfinished request head. Each side is read at most
+    // 256 KiB at a time and only while the other side has less than
+    // highWater to write, so per connection and direction this stays under
+    // highWater + 512 KiB, however fast a peer sends.
+    qint64 bufferedBytes() const;
     // Drops every relayed connection at once (both sockets aborted).
     void abortAll();
 
