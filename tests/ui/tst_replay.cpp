@@ -547,6 +547,13 @@ private slots:
                  u"step 1: a close payload is at most 125 bytes (got 126)"_s);
         QCOMPARE(replayStepsProblem({step(kClose, "r"_ba, 1, 0, 0)}),
                  u"step 1: a close with a reason needs a code"_s);
+        for (const std::uint16_t code : {0, 999, 1005, 1006, 1015, 2999, 5000}) {
+            QCOMPARE(
+                replayStepsProblem({step(kClose, "r"_ba, 1, 0, 0, code)}),
+                u"step 1: close code %1 may not be sent in a close frame (RFC 6455 §7.4)"_s.arg(
+                    code));
+        }
+        QCOMPARE(replayStepsProblem({step(kClose, {}, 1, 0, 0, 4999)}), QString());
         QCOMPARE(replayStepsProblem({step(kClose, {}, 1, 0, 0, 1000), step(kText, {}, 1, 0, 0),
                                      step(kText, {}, 1, 0, 0)}),
                  u"step 1: a close must be the last step (2 more follow)"_s);

@@ -81,9 +81,24 @@ void ServerSession::buildLayout() {
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     status_->setAccessibleName(tr("Server status"));
+    // Beside Start/Stop, not in the scrolled settings: the mode may change
+    // while listening; the rest needs a restart.
+    mode_ = new QComboBox(this);
+    mode_->addItem(tr("Echo: send each message back"), int(session::ServerMode::Echo));
+    mode_->addItem(tr("Manual: send from the composer"), int(session::ServerMode::Manual));
+    mode_->addItem(tr("Broadcast: send each message to every other client"),
+                   int(session::ServerMode::Broadcast));
+    auto* modeLabel = new QLabel(tr("&Mode:"), this);
+    modeLabel->setBuddy(mode_);
+    connect(mode_, &QComboBox::currentIndexChanged, this, [this] {
+        if (server_)
+            server_->setMode(session::ServerMode(mode_->currentData().toInt()));
+    });
     auto* startRow = new QHBoxLayout;
     startRow->addWidget(start_);
     startRow->addWidget(stop_);
+    startRow->addWidget(modeLabel);
+    startRow->addWidget(mode_);
     startRow->addWidget(status_, 1);
 
     remoteWarning_ = new QLabel(this);
@@ -194,17 +209,6 @@ QWidget* ServerSession::buildSettings() {
     deflateForm->addRow(tr("client_max_window_bits:"), clientWindow_);
     form->addRow(deflate_);
 
-    mode_ = new QComboBox(settingsPanel_);
-    mode_->addItem(tr("Echo: send each message back"), int(session::ServerMode::Echo));
-    mode_->addItem(tr("Manual: send from the composer"), int(session::ServerMode::Manual));
-    mode_->addItem(tr("Broadcast: send each message to every other client"),
-                   int(session::ServerMode::Broadcast));
-    form->addRow(tr("&Mode:"), mode_);
-    // The mode may change while listening; the rest needs a restart.
-    connect(mode_, &QComboBox::currentIndexChanged, this, [this] {
-        if (server_)
-            server_->setMode(session::ServerMode(mode_->currentData().toInt()));
-    });
     return settingsPanel_;
 }
 
@@ -214,6 +218,7 @@ QWidget* ServerSession::buildClients() {
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
     table_->verticalHeader()->hide();
+    table_->setWordWrap(false);  // one line per client; long targets elide
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->setAccessibleName(tr("Clients"));
     clearClosed_ = new QPushButton(tr("C&lear closed"), box);

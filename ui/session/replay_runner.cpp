@@ -4,6 +4,7 @@
 #include <span>
 #include <string_view>
 
+#include "sockscope/core/close_code.h"
 #include "sockscope/core/extension_header.h"
 #include "sockscope/core/opcode.h"
 
@@ -103,6 +104,14 @@ QString replayStepsProblem(const std::vector<ReplayStep>& steps) {
             return QStringLiteral("%1: a %2 payload is at most 125 bytes (got %3)")
                 .arg(stepName(i), replayOpcodeName(step.opcode))
                 .arg(controlBytes);
+        }
+        if (step.opcode == kClose && step.closeCode && !isValidCloseCodeOnWire(*step.closeCode)) {
+            // The endpoint refuses it; said here, not as "the connection is no longer open".
+            return QStringLiteral(
+                       "%1: close code %2 may not be sent in a close frame (RFC 6455 "
+                       "§7.4)")
+                .arg(stepName(i))
+                .arg(*step.closeCode);
         }
         if (step.opcode == kClose && !step.closeCode && !step.payload.isEmpty()) {
             return QStringLiteral("%1: a close with a reason needs a code").arg(stepName(i));
