@@ -2,7 +2,8 @@
 # Takes README's screenshots of the real window: the inspector on the bundled
 # sample capture under a virtual X display (Xvfb, 1600x1000), driven with
 # xdotool as a person would (clicks on rows and tabs), captured with
-# ImageMagick into docs/screenshots/. Installs xvfb, xdotool and imagemagick
+# ImageMagick into docs/screenshots/ (the console too, against a
+# `sockscope-cli serve --echo` on port 39301). Installs xvfb, xdotool and imagemagick
 # when missing. The click positions match the first-start layout at that
 # screen size; if the layout changes, look at the PNGs and adjust them here.
 set -euo pipefail
@@ -33,6 +34,52 @@ drive() {
     click 115 47   # connection 1
     click 111 607  # Handshake
     import -window root "$out/handshake.png"
+    console "$out"
+}
+
+# The console: a client tab talking to `sockscope-cli serve --echo`, its raw
+# frame mode, then a server tab with that client connected.
+console() {
+    local out=$1
+    build/bin/sockscope-cli serve --port 39301 --echo 2>/dev/null &
+    serve_pid=$!
+    trap 'kill $app_pid $serve_pid 2>/dev/null || true' EXIT
+    sleep 0.5
+    typein() { xdotool type --delay 5 "$1"; }
+    xdotool key ctrl+shift+n  # Console > New Client Session
+    sleep 1.5
+    click 400 93   # URL
+    typein "ws://127.0.0.1:39301/chat"
+    xdotool key Return
+    sleep 1.5
+    click 200 500  # the composer
+    typein "Hello from the Sockscope console"
+    xdotool key ctrl+Return
+    sleep 0.5
+    xdotool key ctrl+a
+    typein '{"type":"subscribe","channel":"prices","symbols":["BTC","ETH"]}'
+    xdotool key ctrl+Return
+    sleep 0.5
+    xdotool key ctrl+a
+    typein "A longer text message sent as three fragments"
+    click 400 396  # Fragments
+    xdotool key ctrl+a
+    typein 3
+    click 200 500
+    xdotool key ctrl+Return
+    sleep 1.2
+    click 1037 279  # message 3: the JSON
+    click 804 608   # Details > Content
+    import -window root "$out/console.png"
+    click 126 371   # Raw Frame
+    click 346 357   # Preset
+    click 143 380   # Unmasked client frame
+    click 601 859   # Send Raw
+    sleep 1.5
+    click 1037 379  # message 8: the server's close 1002
+    click 744 608   # Details > Hex
+    import -window root "$out/console-raw.png"
+    kill $serve_pid 2>/dev/null || true
 }
 
 if [ "${1:-}" = "--inside" ]; then
