@@ -457,7 +457,9 @@ private slots:
         QString why;
         // System CAs only: both sides refuse the self-signed certificate, each saying so.
         QVERIFY2(tab.connectBoth(&why), qPrintable(why));
-        const QString expectedStatus = u"STATUS"_s;
+        const QString expectedStatus =
+            u"Sockscope: The certificate is self-signed, and untrusted\nQt WebSockets relay: "
+            u"cannot reach the target: The certificate is self-signed, and untrusted"_s;
         QTRY_COMPARE_WITH_TIMEOUT(tab.status(), expectedStatus, kTimeoutMs);
         QVERIFY(!tab.oursConnected() && !tab.qtConnected());
 

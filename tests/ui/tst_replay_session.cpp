@@ -319,7 +319,7 @@ private slots:
         QVERIFY(finished.wait(kWaitMs));
         QCOMPARE(finished.at(0).at(0).toString(), QString());
         QCOMPARE(tab->statusText(), u"Done: 4 steps sent, 4 answers received."_s);
-        QCOMPARE(tab->summaryText(), u"4 answers: 4 same"_s);
+        QCOMPARE(tab->summaryText(), u"4 answers, all the same"_s);
 
         // Or no CA file and certificate errors ignored, with the red warning showing.
         TlsOptionsBox& tls = tab->tlsOptions();

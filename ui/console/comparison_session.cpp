@@ -275,8 +275,12 @@ bool ComparisonSession::connectBoth(QString* error) {
     connect(qtClient_, &session::QtClientSession::connected, this,
             &ComparisonSession::updateButtons);
     connect(qtClient_, &session::QtClientSession::closed, this, &ComparisonSession::updateButtons);
-    connect(qtClient_, &session::QtClientSession::error, this,
-            [this](const QString& message) { reportProblem(qtProblem_, message); });
+    connect(qtClient_, &session::QtClientSession::error, this, [this](const QString& message) {
+        // The relay is the Qt side's: say so ("Qt WebSockets relay: ...").
+        reportProblem(qtProblem_, message.startsWith(u"Qt WebSockets"_s)
+                                      ? message
+                                      : tr("Qt WebSockets %1").arg(message));
+    });
     if (!qtClient_->open(*parsed.url, &why)) {
         delete qtClient_;
         return fail(tr("Qt WebSockets client: %1").arg(why));
