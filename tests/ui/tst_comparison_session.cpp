@@ -28,6 +28,7 @@
 #include "inspector/session_diff.h"
 #include "session/qt_client_session.h"
 #include "session/websocket_server.h"
+#include "test_certificate.h"
 #include "widgets/capture_view.h"
 
 using namespace sockscope;
@@ -171,25 +172,6 @@ std::unique_ptr<CaptureDocument> load(const QString& path) {
         return nullptr;
     }
     return document;
-}
-
-// A self-signed certificate for 127.0.0.1 made for this run (no key material
-// in the repo). Empty, or why it could not be made.
-QString makeServerCertificate(const QString& cert, const QString& key, bool* missing) {
-    QProcess openssl;
-    openssl.start(u"openssl"_s,
-                  {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
-                   u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-keyout"_s, key, u"-out"_s,
-                   cert, u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=127.0.0.1"_s, u"-addext"_s,
-                   u"subjectAltName=IP:127.0.0.1"_s});
-    *missing = !openssl.waitForStarted(kTimeoutMs);
-    if (*missing) {
-        return u"the openssl command is not installed (needed to make a test certificate)"_s;
-    }
-    if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0) {
-        return u"openssl failed: "_s + QString::fromLocal8Bit(openssl.readAllStandardError());
-    }
-    return {};
 }
 
 QStringList summary(const std::vector<SessionDifference>& differences) {
@@ -440,7 +422,7 @@ private slots:
         const QString cert = dir_.filePath(u"cmp-cert.pem"_s);
         const QString key = dir_.filePath(u"cmp-key.pem"_s);
         bool missing = false;
-        const QString made = makeServerCertificate(cert, key, &missing);
+        const QString made = test::makeSelfSignedCertificate(cert, key, &missing);
         if (missing) {
             QSKIP(qPrintable(made));
         }

@@ -36,6 +36,7 @@
 #include "inspector/anomaly_table_model.h"
 #include "inspector/capture_document.h"
 #include "session/websocket_server.h"
+#include "test_certificate.h"
 #include "widgets/capture_view.h"
 #include "widgets/main_window.h"
 
@@ -526,15 +527,12 @@ private slots:
         // A self-signed certificate made for this run (no key material in the repo).
         const QString cert = dir_.filePath(u"cert.pem"_s);
         const QString key = dir_.filePath(u"key.pem"_s);
-        QProcess openssl;
-        openssl.start(u"openssl"_s,
-                      {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
-                       u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-keyout"_s, key, u"-out"_s,
-                       cert, u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=localhost"_s});
-        if (!openssl.waitForStarted(kWaitMs))
-            QSKIP("the openssl command is not installed (needed to make a test certificate)");
-        QVERIFY(openssl.waitForFinished(30000));
-        QCOMPARE(openssl.exitCode(), 0);
+        bool missing = false;
+        const QString why =
+            test::makeSelfSignedCertificate(cert, key, &missing, u"localhost"_s, {});
+        if (missing)
+            QSKIP(qPrintable(why));
+        QVERIFY2(why.isEmpty(), qPrintable(why));
 
         session::ServerOptions options;
         options.echo = true;

@@ -23,6 +23,7 @@
 #include "console/tls_options_box.h"
 #include "inspector/capture_document.h"
 #include "session/websocket_server.h"
+#include "test_certificate.h"
 #include "websocket_conversation.h"
 #include "widgets/capture_view.h"
 
@@ -88,23 +89,6 @@ QString cell(const QAbstractItemModel& model, int row, int column) {
 }
 
 enum Column { OpcodeColumn, PayloadColumn, FragmentsColumn, CloseCodeColumn, OffsetColumn };
-
-// A self-signed certificate for 127.0.0.1 made for this run (no key material
-// in the repo). Empty, or why it could not be made.
-QString makeServerCertificate(const QString& cert, const QString& key, bool* missing) {
-    QProcess openssl;
-    openssl.start(u"openssl"_s,
-                  {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
-                   u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-keyout"_s, key, u"-out"_s,
-                   cert, u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=127.0.0.1"_s, u"-addext"_s,
-                   u"subjectAltName=IP:127.0.0.1"_s});
-    *missing = !openssl.waitForStarted(kWaitMs);
-    if (*missing)
-        return u"the openssl command is not installed (needed to make a test certificate)"_s;
-    if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
-        return u"openssl failed: "_s + QString::fromLocal8Bit(openssl.readAllStandardError());
-    return {};
-}
 
 }  // namespace
 
@@ -280,7 +264,7 @@ private slots:
         const QString cert = dir_.filePath(u"replay-cert.pem"_s);
         const QString key = dir_.filePath(u"replay-key.pem"_s);
         bool missing = false;
-        const QString made = makeServerCertificate(cert, key, &missing);
+        const QString made = makeSelfSignedCertificate(cert, key, &missing);
         if (missing)
             QSKIP(qPrintable(made));
         QVERIFY2(made.isEmpty(), qPrintable(made));

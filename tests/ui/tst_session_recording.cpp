@@ -39,6 +39,7 @@
 #include "session/session_recorder.h"
 #include "session/websocket_client.h"
 #include "session/websocket_server.h"
+#include "test_certificate.h"
 
 using namespace sockscope;
 using namespace sockscope::session;
@@ -629,17 +630,12 @@ private slots:
         // HTTP request, the TLS handshake is not in it).
         if (!QSslSocket::supportsSsl())
             QSKIP("Qt has no TLS backend here");
-        QProcess openssl;
-        openssl.start(
-            u"openssl"_s,
-            {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
-             u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-days"_s, u"1"_s, u"-subj"_s,
-             u"/CN=127.0.0.1"_s, u"-addext"_s, u"subjectAltName=IP:127.0.0.1"_s, u"-keyout"_s,
-             dir_.filePath(u"key.pem"_s), u"-out"_s, dir_.filePath(u"cert.pem"_s)});
-        if (!openssl.waitForStarted(10000))
-            QSKIP("the openssl command is not installed");
-        QVERIFY(openssl.waitForFinished(30000));
-        QVERIFY2(openssl.exitCode() == 0, openssl.readAllStandardError().constData());
+        bool missing = false;
+        const QString why = test::makeSelfSignedCertificate(dir_.filePath(u"cert.pem"_s),
+                                                            dir_.filePath(u"key.pem"_s), &missing);
+        if (missing)
+            QSKIP(qPrintable(why));
+        QVERIFY2(why.isEmpty(), qPrintable(why));
         const QSslCertificate certificate(readAll(dir_.filePath(u"cert.pem"_s)), QSsl::Pem);
         const QSslKey key(readAll(dir_.filePath(u"key.pem"_s)), QSsl::Ec, QSsl::Pem);
         QVERIFY(!certificate.isNull() && !key.isNull());
