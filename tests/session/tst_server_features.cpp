@@ -329,7 +329,7 @@ private slots:
         const QByteArray closeBody = QByteArray("\x0f\xa0", 2) + "bye";
         QVERIFY(server.sendTo(1, 8, bytesOf(closeBody)));
         QTRY_VERIFY_WITH_TIMEOUT(a.disconnected, kTimeoutMs);
-        QCOMPARE(a.socket.closeCode(), QWebSocketProtocol::CloseCode(4000));
+        QCOMPARE(int(a.socket.closeCode()), 4000);  // as int: 4000 is outside the enum's range
         QCOMPARE(a.socket.closeReason(), u"bye"_s);
         QTRY_COMPARE_WITH_TIMEOUT(server.connectionIds(), QList<quint64>{2}, kTimeoutMs);
         QCOMPARE(server.sendToAll(1, bytesOf(one)), 1);

@@ -41,6 +41,10 @@ public:
         grace_.setSingleShot(true);
         grace_.setInterval(options.closeGrace);
         connect(&grace_, &QTimer::timeout, this, &RelayLink::graceOver);
+        // A client that never finishes its head must not hold both sockets forever.
+        headTimer_.setSingleShot(true);
+        connect(&headTimer_, &QTimer::timeout, this, &RelayLink::headTimedOut);
+        headTimer_.start(options.headTimeout);
         connectClient();
         startTarget(target);
     }
@@ -193,6 +197,7 @@ private:
             return false;
         }
         headDone_ = true;
+        headTimer_.stop();
         const QByteArray head = head_.left(end + 4);
         const QByteArray rest = head_.mid(end + 4);
         head_.clear();
@@ -202,18 +207,33 @@ private:
     }
 
     void refuseHead() {
+        refuse("431 Request Header Fields Too Large",
+               QStringLiteral("relay: the request head is over %1 bytes; refused")
+                   .arg(options_.headLimit));
+    }
+
+    void headTimedOut() {
+        if (!headDone_) {
+            refuse("408 Request Timeout",
+                   QStringLiteral("relay: no complete request head within %1 ms; closed")
+                       .arg(options_.headTimeout.count()));
+        }
+    }
+
+    void refuse(const char* status, const QString& why) {
         if (failed_) {
             return;
         }
         failed_ = true;
+        headTimer_.stop();
         if (onFailed) {
-            onFailed(QStringLiteral("relay: the request head is over %1 bytes; refused")
-                         .arg(options_.headLimit));
+            onFailed(why);
         }
-        client_->write(
-            "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
-            "Content-Length: 0\r\n\r\n");
-        client_->disconnectFromHost();
+        if (client_->state() == QAbstractSocket::ConnectedState) {
+            client_->write(QByteArray("HTTP/1.1 ") + status +
+                           "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+            client_->disconnectFromHost();
+        }
         closeRecorded(dissector::Direction::Client, true);
         target_->abort();
         head_.clear();
@@ -359,6 +379,7 @@ private:
     QByteArray pendingToTarget_;
     std::optional<std::uint32_t> conversation_;
     QTimer grace_;
+    QTimer headTimer_;
     bool secure_ = false;
     bool halfClosed_ = false;
     bool headDone_ = false;

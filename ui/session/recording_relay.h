@@ -44,8 +44,10 @@ struct RelayOptions {
     QList<QSslCertificate> caCertificates;
     bool ignoreCertificateErrors = false;
 #endif
-    // The first request head may be at most this long (else the client gets a 431).
+    // The first request head may be at most this long (else the client gets a 431)...
     qint64 headLimit = 64 * 1024;
+    // ... and must be complete this long after the client connected (else a 408).
+    std::chrono::milliseconds headTimeout{10'000};
     // Stop reading a side while the other side has more than this to write.
     qint64 highWater = 1 << 20;
     // After the client closed, how long the target may still answer (its
@@ -79,7 +81,7 @@ public:
 
 signals:
     // A relayed connection failed: the target could not be reached, TLS
-    // failed, or the request head was too large. Human-readable.
+    // failed, or the request head was too large or too slow. Human-readable.
     void failed(const QString& message);
     // Both sockets of a relayed connection are closed.
     void linkFinished();

@@ -33,6 +33,8 @@ QString fromStd(std::string_view text) {
     return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
 }
 
+constexpr int kListenBacklog = 1024;
+
 int defaultPort(const QString& scheme) {
     if (scheme == u"http" || scheme == u"ws") {
         return 80;
@@ -167,6 +169,10 @@ bool WebSocketServer::listen(const QHostAddress& address, quint16 port) {
     }
     connect(tcpServer_, &QTcpServer::pendingConnectionAvailable, this,
             &WebSocketServer::onNewConnection, Qt::UniqueConnection);
+    // Qt's default backlog (50) overflows when many clients connect while the
+    // GUI thread is busy: the kernel then drops their handshakes, and they
+    // retry only after seconds. The kernel caps this at net.core.somaxconn.
+    tcpServer_->setListenBacklogSize(kListenBacklog);
     return tcpServer_->listen(address, port);
 }
 
