@@ -27,15 +27,23 @@
 #include "wire.h"
 
 namespace sockscope::session {
+QString sizesText(const std::vector<std::uint64_t>& sizes) {
+    QStringList parts;
+    for (const std::uint64_t size : sizes) {
+        parts << QString::number(size);
+    }
+    return parts.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(parts.join(u'+'));
+}
 // For QCOMPARE's failure messages.
 char* toString(const ReplayStep& s) {
     const QString text =
-        QStringLiteral("%1 \"%2\" fragments %3 offset %4 ns answers before %5 code %6")
+        QStringLiteral("%1 \"%2\" fragments %3%7 offset %4 ns answers before %5 code %6")
             .arg(replayOpcodeName(s.opcode), QString::fromLatin1(s.payload.toHex()))
             .arg(s.fragments)
             .arg(s.offsetNs)
             .arg(s.answersBefore)
-            .arg(s.closeCode ? QString::number(*s.closeCode) : QStringLiteral("none"));
+            .arg(s.closeCode ? QString::number(*s.closeCode) : QStringLiteral("none"))
+            .arg(sizesText(s.frameSizes));
     return qstrdup(text.toUtf8().constData());
 }
 }  // namespace sockscope::session
@@ -86,6 +94,11 @@ ReplayStep step(std::uint8_t opcode, const QByteArray& payload, int fragments, q
     s.offsetNs = offsetMs * 1'000'000;
     s.answersBefore = answersBefore;
     s.closeCode = closeCode;
+    return s;
+}
+
+ReplayStep sized(ReplayStep s, std::vector<std::uint64_t> sizes) {
+    s.frameSizes = std::move(sizes);
     return s;
 }
 
@@ -198,6 +211,8 @@ std::unique_ptr<CaptureDocument> load(const QString& path) {
 // What a server connection received, in order, as steps (offsets left 0).
 struct ServerSide {
     std::vector<ReplayStep> received;
+    // The payload length of every text/binary/continuation frame received, in order.
+    std::vector<std::uint64_t> framePayloads;
     int connections = 0;
 
     void attach(WebSocketServer& server) {
@@ -205,6 +220,12 @@ struct ServerSide {
             &server, &WebSocketServer::newConnection, &server,
             [this](WebSocketConnection* c, quint64) {
                 ++connections;
+                QObject::connect(c, &WebSocketConnection::frameReceived, c,
+                                 [this](const event::FrameReceived& f) {
+                                     if (!isControlOpcode(f.header.opcode)) {
+                                         framePayloads.push_back(f.header.payloadLength);
+                                     }
+                                 });
                 QObject::connect(
                     c, &WebSocketConnection::messageReceived, c, [this](const event::Message& m) {
                         received.push_back(step(m.opcode, qbytes(m.payload), int(m.frames), 0, 0));
@@ -232,6 +253,7 @@ std::vector<ReplayStep> untimed(std::vector<ReplayStep> steps) {
     for (ReplayStep& s : steps) {
         s.offsetNs = 0;
         s.answersBefore = 0;
+        s.frameSizes.clear();  // a receiver sees them as frames (ServerSide::framePayloads)
     }
     return steps;
 }
@@ -310,14 +332,18 @@ private slots:
         // Offsets from the first client message (sent at 10 ms); a fragmented
         // message starts with its first frame.
         const std::vector<ReplayStep> steps{
-            step(kText, "hello"_ba, 1, 0, 0),         step(kText, "fragmented"_ba, 3, 100, 1),
-            step(kBinary, kBinaryPayload, 1, 200, 2), step(kPing, "p1"_ba, 1, 300, 3),
+            step(kText, "hello"_ba, 1, 0, 0),
+            sized(step(kText, "fragmented"_ba, 3, 100, 1), {4, 3, 3}),
+            step(kBinary, kBinaryPayload, 1, 200, 2),
+            step(kPing, "p1"_ba, 1, 300, 3),
             step(kClose, "bye"_ba, 1, 400, 4, 1000),
         };
         QCOMPARE(script->steps.size(), steps.size());
         for (std::size_t i = 0; i < steps.size(); ++i) {
             QCOMPARE(script->steps[i], steps[i]);
         }
+        // "frag" + "men" + "ted", as the three frames were recorded.
+        QCOMPARE(script->steps[1].frameSizes, (std::vector<std::uint64_t>{4, 3, 3}));
         const std::vector<ReplayStep> answers{
             step(kText, "hello"_ba, 1, 1, 0),         step(kText, "fragmented"_ba, 1, 103, 1),
             step(kBinary, kBinaryPayload, 1, 201, 2), step(kPong, "p1"_ba, 1, 301, 3),
@@ -411,6 +437,13 @@ private slots:
         QVERIFY(json.contains(R"("payload_b64": "AP+AfwE=")"));
         QVERIFY(json.contains(R"("close_code": 1000)"));
         QVERIFY(json.contains(R"("close_code": null)"));
+        QCOMPARE(back->steps[1].frameSizes, (std::vector<std::uint64_t>{4, 3, 3}));
+        QCOMPARE(json.count("\"frame_sizes\""), 1);  // written only where there are sizes
+        QVERIFY(json.contains(QByteArray(R"("frame_sizes": [
+                4,
+                3,
+                3
+            ])")));
 
         const QString path = dir_.filePath(u"script.json"_s);
         QVERIFY2(saveReplayScript(*script, path, &error), qPrintable(error));
@@ -476,6 +509,34 @@ private slots:
         QTest::newRow("close code range")
             << head + R"("steps": [{"opcode": "close", "close_code": 70000}]})"
             << u"steps[0].close_code: expected null or a whole number from 0 to 65535"_s;
+        QTest::newRow("frame sizes type")
+            << head + R"("steps": [{"opcode": "text", "frame_sizes": 3}]})"
+            << u"steps[0].frame_sizes: expected an array of whole numbers, got a number"_s;
+        QTest::newRow("frame sizes on ping")
+            << head + R"("steps": [{"opcode": "ping", "payload_b64": "YQ==", "frame_sizes": [1]}]})"
+            << u"steps[0].frame_sizes: only a text or binary message has frame sizes (opcode is "
+               "ping)"_s;
+        QTest::newRow("frame sizes empty")
+            << head + R"("steps": [{"opcode": "text", "frame_sizes": []}]})"
+            << u"steps[0].frame_sizes: 0 entries, expected 1 to 65536"_s;
+        QTest::newRow("frame sizes too many")
+            << head + R"("steps": [{"opcode": "text", "frame_sizes": [)" +
+                   QByteArray("0,").repeated(65536) + "0]}]}"
+            << u"steps[0].frame_sizes: 65537 entries, expected 1 to 65536"_s;
+        QTest::newRow("frame sizes negative")
+            << head + R"("steps": [{"opcode": "text", "frame_sizes": [1, -1]}]})"
+            << u"steps[0].frame_sizes[1]: expected a whole number from 0 to 67108864"_s;
+        QTest::newRow("frame sizes fraction")
+            << head + R"("steps": [{"opcode": "text", "frame_sizes": [0.5]}]})"
+            << u"steps[0].frame_sizes[0]: expected a whole number from 0 to 67108864"_s;
+        QTest::newRow("frame sizes vs fragments")
+            << head +
+                   R"("steps": [{"opcode": "text", "payload_b64": "YWJj", "fragments": 2, "frame_sizes": [1, 1, 1]}]})"
+            << u"steps[0].frame_sizes: 3 entries, but fragments is 2"_s;
+        QTest::newRow("frame sizes sum")
+            << head +
+                   R"("steps": [{"opcode": "text"}, {"opcode": "binary"}, {"opcode": "text", "payload_b64": "MTIzNDU2Nzg5", "frame_sizes": [4, 4, 2]}]})"
+            << u"steps[2].frame_sizes: add up to 10 bytes, the payload has 9"_s;
         QTest::newRow("answer")
             << head + R"("recorded_answers": [{"opcode": "pong"}, {"opcode": "continuation"}]})"
             << u"recorded_answers[1].opcode: unknown opcode \"continuation\" (text, binary, "
@@ -488,6 +549,17 @@ private slots:
         QString error;
         QVERIFY(!replayScriptFromJson(json, &error));
         QCOMPARE(error, expected);
+    }
+
+    void frameSizesSetFragments() {
+        QString error;
+        const auto script = replayScriptFromJson(
+            R"({"format": "sockscope-replay", "version": 1, "steps": [{"opcode": "binary",
+                "payload_b64": "YWJj", "frame_sizes": [0, 3, 0]}]})",
+            &error);
+        QVERIFY2(script, qPrintable(error));
+        QCOMPARE(script->steps.at(0).fragments, 3);
+        QCOMPARE(script->steps.at(0).frameSizes, (std::vector<std::uint64_t>{0, 3, 0}));
     }
 
     void minimalJsonLoads() {
@@ -584,6 +656,8 @@ private slots:
         // Byte for byte, with the recorded fragment counts and the close's code and reason.
         QCOMPARE(side.received, untimed(script->steps));
         QCOMPARE(run->runner->stepsSent(), 5);
+        // The fragmented message went in its recorded frames.
+        QCOMPARE(side.framePayloads, (std::vector<std::uint64_t>{5, 4, 3, 3, 5}));
 
         const AnswerComparison comparison =
             compareAnswers(script->recordedAnswers, run->runner->answers());
@@ -591,6 +665,49 @@ private slots:
         QVERIFY(comparison.allSame());
         // Offsets count from the first step; each answer comes after it.
         QVERIFY(run->runner->answers().front().offsetNs >= 0);
+    }
+
+    void replaysRecordedFrameSizes() {
+        auto script = replayScriptFromCapture(*document_, 1);
+        QVERIFY(script);
+        // Sizes an even split never makes, an empty frame among them.
+        script->steps[1].frameSizes = {7, 0, 3};
+        ServerOptions options;
+        options.echo = true;
+        WebSocketServer server(options);
+        QVERIFY2(server.listen(), qPrintable(server.errorString()));
+        ServerSide side;
+        side.attach(server);
+        QString error;
+        auto run = replay(*script, u"ws://127.0.0.1:%1/chat?room=1"_s.arg(server.serverPort()),
+                          fast(), &error);
+        QVERIFY2(run, qPrintable(error));
+        QVERIFY(spinUntil([&] { return run->finished; }, kWaitMs));
+        QCOMPARE(run->error, QString());
+        QCOMPARE(side.framePayloads, (std::vector<std::uint64_t>{5, 7, 0, 3, 5}));
+        QCOMPARE(side.received, untimed(script->steps));
+
+        // Without sizes the count splits it evenly.
+        script->steps[1].frameSizes.clear();
+        ServerSide evenSide;
+        evenSide.attach(server);
+        auto even = replay(*script, u"ws://127.0.0.1:%1/chat?room=1"_s.arg(server.serverPort()),
+                           fast(), &error);
+        QVERIFY2(even, qPrintable(error));
+        QVERIFY(spinUntil([&] { return even->finished; }, kWaitMs));
+        QCOMPARE(evenSide.framePayloads, (std::vector<std::uint64_t>{5, 4, 3, 3, 5}));
+    }
+
+    void checksFrameSizesBeforeRunning() {
+        QCOMPARE(replayStepsProblem({sized(step(kText, "abc"_ba, 2, 0, 0), {1, 1})}),
+                 u"step 1: the frame sizes add up to 2 bytes, the payload has 3"_s);
+        QCOMPARE(replayStepsProblem({sized(step(kText, "abc"_ba, 2, 0, 0), {1, 9})}),
+                 u"step 1: the frame sizes add up to more than the payload's 3 bytes"_s);
+        QCOMPARE(replayStepsProblem({sized(step(kBinary, "abc"_ba, 3, 0, 0), {1, 2})}),
+                 u"step 1: 2 frame sizes for 3 fragments"_s);
+        QCOMPARE(replayStepsProblem({sized(step(kPing, "abc"_ba, 1, 0, 0), {3})}),
+                 u"step 1: only a text or binary message has frame sizes (opcode is ping)"_s);
+        QCOMPARE(replayStepsProblem({sized(step(kText, "abc"_ba, 2, 0, 0), {3, 0})}), QString());
     }
 
     void reportsTheFirstDifferingByte() {

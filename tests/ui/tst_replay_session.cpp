@@ -118,7 +118,9 @@ private slots:
         QCOMPARE(model.rowCount(), 4);
         QCOMPARE(cell(model, 0, OpcodeColumn), u"text"_s);
         QCOMPARE(cell(model, 0, PayloadColumn), u"hello"_s);
-        QCOMPARE(cell(model, 1, FragmentsColumn), u"3"_s);
+        // The count and the recorded frame sizes; the editor gets the count.
+        QCOMPARE(cell(model, 1, FragmentsColumn), u"3 (4+3+3)"_s);
+        QCOMPARE(model.data(model.index(1, FragmentsColumn), Qt::EditRole), QVariant(3));
         QCOMPARE(cell(model, 1, OffsetColumn), u"10.000"_s);
         QCOMPARE(cell(model, 2, OpcodeColumn), u"binary"_s);
         // Not UTF-8: shown as hex even in text mode, and edited only as hex.
@@ -191,6 +193,29 @@ private slots:
         QCOMPARE(script.steps[2].payload, "are you there"_ba);
         QCOMPARE(script.steps[3].closeCode, std::optional<std::uint16_t>(4001));
         QCOMPARE(script.recordedAnswers.size(), std::size_t(4));
+    }
+
+    void editingClearsTheRecordedFrameSizes() {
+        std::unique_ptr<QWidget> widget(createReplaySession(*document_, 1, nullptr));
+        auto* tab = qobject_cast<ReplaySession*>(widget.get());
+        QAbstractItemModel& model = *tab->stepModel();
+        QCOMPARE(tab->script().steps[1].frameSizes, (std::vector<std::uint64_t>{4, 3, 3}));
+        // The same payload or count again keeps them.
+        QVERIFY(model.setData(model.index(1, PayloadColumn), u"fragmented"_s));
+        QVERIFY(model.setData(model.index(1, FragmentsColumn), 3));
+        QCOMPARE(tab->script().steps[1].frameSizes, (std::vector<std::uint64_t>{4, 3, 3}));
+        QVERIFY(model.setData(model.index(1, PayloadColumn), u"fragmented!"_s));
+        QCOMPARE(tab->script().steps[1].frameSizes, std::vector<std::uint64_t>());
+        QCOMPARE(tab->script().steps[1].fragments, 3);
+        QCOMPARE(cell(model, 1, FragmentsColumn), u"3"_s);
+
+        std::unique_ptr<QWidget> other(createReplaySession(*document_, 1, nullptr));
+        auto* tab2 = qobject_cast<ReplaySession*>(other.get());
+        QAbstractItemModel& model2 = *tab2->stepModel();
+        QVERIFY(model2.setData(model2.index(1, FragmentsColumn), 2));
+        QCOMPARE(tab2->script().steps[1].frameSizes, std::vector<std::uint64_t>());
+        QCOMPARE(tab2->script().steps[1].fragments, 2);
+        QCOMPARE(cell(model2, 1, FragmentsColumn), u"2"_s);
     }
 
     void runsAndComparesTheAnswers() {

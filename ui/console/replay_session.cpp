@@ -193,7 +193,8 @@ public:
             case PayloadColumn:
                 return payloadText(s.payload, edit);
             case FragmentsColumn:
-                return s.fragments;
+                return edit || s.frameSizes.empty() ? QVariant(s.fragments)
+                                                    : QVariant(fragmentsText(s));
             case CloseCodeColumn:
                 if (s.opcode != kClose) {
                     return QString();
@@ -223,6 +224,7 @@ public:
                 s.opcode = *opcode;
                 if (isControlOpcode(s.opcode)) {
                     s.fragments = 1;
+                    s.frameSizes.clear();
                 }
                 if (s.opcode != kClose) {
                     s.closeCode.reset();
@@ -245,6 +247,7 @@ public:
                 } else {
                     s.payload = text.toUtf8();
                 }
+                s.frameSizes.clear();  // the recorded sizes were those of the old payload
                 break;
             }
             case FragmentsColumn: {
@@ -252,6 +255,9 @@ public:
                 const int n = value.toInt(&ok);
                 if (!ok || n < 1) {
                     return refuse(tr("%1: fragments must be at least 1").arg(where));
+                }
+                if (n != s.fragments) {
+                    s.frameSizes.clear();  // split into n nearly equal frames from now on
                 }
                 s.fragments = n;
                 break;
@@ -319,6 +325,18 @@ public:
     }
 
 private:
+    // "3 (4+4+1)": the recorded sizes, elided when there are many.
+    static QString fragmentsText(const ReplayStep& s) {
+        QString sizes;
+        for (const std::uint64_t size : s.frameSizes) {
+            if (sizes.size() > kCellChars / 4) {
+                sizes += QStringLiteral("+…");
+                break;
+            }
+            sizes += (sizes.isEmpty() ? QString() : QStringLiteral("+")) + QString::number(size);
+        }
+        return QStringLiteral("%1 (%2)").arg(s.fragments).arg(sizes);
+    }
     // In text mode a payload that is not UTF-8 is shown as hex (and not edited as text).
     bool shownAsHex(const QByteArray& payload) const {
         return mode_ == ReplaySession::PayloadMode::Text && !isUtf8(payload);

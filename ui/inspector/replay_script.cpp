@@ -24,6 +24,8 @@ constexpr int kMaxFragments = 1 << 20;
 // the largest size, in base64, fits with room to spare.
 constexpr qsizetype kMaxScriptFile = qsizetype(128) << 20;
 constexpr std::uint8_t kClose = std::uint8_t(Opcode::Close);
+constexpr std::uint8_t kText = std::uint8_t(Opcode::Text);
+constexpr std::uint8_t kBinary = std::uint8_t(Opcode::Binary);
 
 bool setError(QString* error, const QString& why) {
     if (error) {
@@ -63,6 +65,38 @@ void readRequest(const dissector::HandshakeEvent& handshake, ReplayScript& scrip
     script.extensions = extensions.join(QStringLiteral(", "));
 }
 
+// The payload length of each data frame of message `row` (an uncompressed
+// text/binary message of more than one frame), or empty when they cannot all
+// be found or do not add up to its length.
+std::vector<std::uint64_t> recordedFrameSizes(const CaptureIndex& index, RowId row,
+                                              const MessageRecord& m) {
+    if ((m.opcode != kText && m.opcode != kBinary) || m.frames < 2 ||
+        m.frames > session::kMaxReplayFrameSizes || m.firstFrame == kNoRow) {
+        return {};
+    }
+    std::vector<std::uint64_t> sizes;
+    std::uint64_t sum = 0;
+    // Frames of other connections and control frames may come between; the
+    // walk ends at the message's last frame or the end of the index.
+    for (RowId f = m.firstFrame; f < index.frameCount() && sizes.size() < m.frames; ++f) {
+        const FrameRecord frame = index.frame(f);
+        if (frame.conn != m.conn || frame.fromServer() != m.fromServer() ||
+            isControlOpcode(frame.opcode)) {
+            continue;
+        }
+        // Data messages do not interleave in one direction: another one means this one ended.
+        if (frame.message != row || frame.payloadLength > m.length - sum) {
+            return {};
+        }
+        sizes.push_back(frame.payloadLength);
+        sum += frame.payloadLength;
+    }
+    if (sizes.size() != m.frames || sum != m.length) {
+        return {};
+    }
+    return sizes;
+}
+
 QString messageName(bool fromServer, std::uint64_t number, const MessageRecord& m,
                     std::uint64_t packet) {
     return QStringLiteral("%1 message %2 (%3, %4 bytes, packet %5)")
@@ -83,6 +117,13 @@ QJsonObject stepToJson(const ReplayStep& step) {
     }
     o[u"payload_b64"] = QString::fromLatin1(step.payload.toBase64());
     o[u"fragments"] = step.fragments;
+    if (!step.frameSizes.empty()) {
+        QJsonArray sizes;
+        for (const std::uint64_t size : step.frameSizes) {
+            sizes.append(double(size));
+        }
+        o[u"frame_sizes"] = sizes;
+    }
     o[u"offset_ns"] = double(step.offsetNs);
     o[u"answers_before"] = step.answersBefore;
     return o;
@@ -119,6 +160,58 @@ QString typeName(const QJsonValue& v) {
             break;
     }
     return QStringLiteral("missing");
+}
+
+// "frame_sizes" of a step whose opcode, payload and fragments are read already.
+bool frameSizesFromJson(const QJsonValue& value, const QString& where, bool fragmentsGiven,
+                        ReplayStep& step, QString* error) {
+    const QString field = where + QStringLiteral(".frame_sizes");
+    if (!value.isArray()) {
+        return setError(error, QStringLiteral("%1: expected an array of whole numbers, got %2")
+                                   .arg(field, typeName(value)));
+    }
+    if (step.opcode != kText && step.opcode != kBinary) {
+        return setError(error, QStringLiteral("%1: only a text or binary message has frame "
+                                              "sizes (opcode is %2)")
+                                   .arg(field, session::replayOpcodeName(step.opcode)));
+    }
+    const QJsonArray array = value.toArray();
+    if (array.isEmpty() || std::size_t(array.size()) > session::kMaxReplayFrameSizes) {
+        return setError(error, QStringLiteral("%1: %2 entries, expected 1 to %3")
+                                   .arg(field)
+                                   .arg(array.size())
+                                   .arg(session::kMaxReplayFrameSizes));
+    }
+    if (fragmentsGiven && array.size() != step.fragments) {
+        return setError(error, QStringLiteral("%1: %2 entries, but fragments is %3")
+                                   .arg(field)
+                                   .arg(array.size())
+                                   .arg(step.fragments));
+    }
+    // Each at most kMaxPayload: 65536 of them add up without overflow.
+    std::uint64_t sum = 0;
+    std::vector<std::uint64_t> sizes;
+    sizes.reserve(std::size_t(array.size()));
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        double number = 0;
+        if (!readInteger(array[i], 0, double(kMaxPayload), number)) {
+            return setError(error, QStringLiteral("%1[%2]: expected a whole number from 0 to %3")
+                                       .arg(field)
+                                       .arg(i)
+                                       .arg(kMaxPayload));
+        }
+        sizes.push_back(std::uint64_t(number));
+        sum += sizes.back();
+    }
+    if (sum != std::uint64_t(step.payload.size())) {
+        return setError(error, QStringLiteral("%1: add up to %2 bytes, the payload has %3")
+                                   .arg(field)
+                                   .arg(sum)
+                                   .arg(step.payload.size()));
+    }
+    step.frameSizes = std::move(sizes);
+    step.fragments = int(step.frameSizes.size());
+    return true;
 }
 
 bool stepFromJson(const QJsonValue& value, const QString& where, ReplayStep& step, QString* error) {
@@ -181,6 +274,10 @@ bool stepFromJson(const QJsonValue& value, const QString& where, ReplayStep& ste
                                        .arg(where));
         }
         step.answersBefore = int(number);
+    }
+    if (o.contains(u"frame_sizes") &&
+        !frameSizesFromJson(o[u"frame_sizes"], where, o.contains(u"fragments"), step, error)) {
+        return false;
     }
     if (o.contains(u"close_code")) {
         if (step.opcode != kClose) {
@@ -326,6 +423,11 @@ std::optional<ReplayScript> replayScriptFromCapture(const CaptureDocument& docum
         ReplayStep step;
         step.opcode = m.opcode;
         step.fragments = int(std::max<std::uint32_t>(1, m.frames));
+        // A compressed message keeps its count only: a new compressor's output
+        // differs from the recorded one, so the recorded wire sizes cannot be reproduced.
+        if (!(m.flags & message_flag::Compressed)) {
+            step.frameSizes = recordedFrameSizes(index, row, m);
+        }
         QByteArray payload(reinterpret_cast<const char*>(bytes.payload.data()),
                            qsizetype(bytes.payload.size()));
         if (m.opcode == kClose) {

@@ -1,7 +1,7 @@
 #pragma once
 // A replay script from a capture: the client side of one WebSocket
 // connection (every message the client sent, decompressed, with its fragment
-// count and time offset), what its upgrade request offered, and the server's
+// count, recorded frame sizes and time offset), what its upgrade request offered, and the server's
 // answers as recorded. Saved and loaded as JSON (payloads in base64, opcodes
 // by name), so a script can be edited, kept and run again later.
 //
@@ -13,6 +13,9 @@
 //               "offset_ns": 0, "answers_before": 0}, ...,
 //              {"opcode": "close", "close_code": 1000, "payload_b64": "<reason>"}],
 //    "recorded_answers": [same shape as steps]}
+// A text/binary step may carry "frame_sizes": [4, 3, 3] (each frame's payload
+// length as recorded; written only when known, i.e. for an uncompressed
+// message of more than one frame): they add up to the payload and set "fragments".
 // Only "format", "version" and each step's "opcode" are required.
 
 #include <QByteArray>

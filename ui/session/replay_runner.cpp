@@ -51,7 +51,63 @@ bool sameToken(const std::string& a, const char* b) {
     return QString::fromStdString(a).compare(QLatin1String(b), Qt::CaseInsensitive) == 0;
 }
 
+// Sends a text/binary message frame by frame with the recorded payload lengths.
+bool sendByFrames(WebSocketConnection& connection, const ReplayStep& step) {
+    const std::span<const std::uint8_t> payload = bytesOf(step.payload);
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < step.frameSizes.size(); ++i) {
+        const std::size_t size = std::size_t(step.frameSizes[i]);
+        const bool last = i + 1 == step.frameSizes.size();
+        const std::uint8_t opcode = i == 0 ? step.opcode : std::uint8_t(Opcode::Continuation);
+        if (!connection.sendFrame(opcode, payload.subspan(at, size), last)) {
+            return false;
+        }
+        at += size;
+    }
+    return true;
+}
+
 }  // namespace
+
+QString frameSizesProblem(const ReplayStep& step) {
+    if (step.frameSizes.empty()) {
+        return {};
+    }
+    if (step.opcode != kText && step.opcode != kBinary) {
+        return QStringLiteral("only a text or binary message has frame sizes (opcode is %1)")
+            .arg(replayOpcodeName(step.opcode));
+    }
+    if (step.frameSizes.size() > kMaxReplayFrameSizes) {
+        return QStringLiteral("%1 frame sizes, at most %2")
+            .arg(step.frameSizes.size())
+            .arg(kMaxReplayFrameSizes);
+    }
+    if (std::size_t(step.fragments) != step.frameSizes.size()) {
+        return QStringLiteral("%1 frame sizes for %2 fragments")
+            .arg(step.frameSizes.size())
+            .arg(step.fragments);
+    }
+    // Each size is checked against what is left: the sum cannot overflow.
+    std::uint64_t left = std::uint64_t(step.payload.size());
+    std::uint64_t sum = 0;
+    bool over = false;
+    for (const std::uint64_t size : step.frameSizes) {
+        if (size > left) {
+            over = true;
+            break;
+        }
+        left -= size;
+        sum += size;
+    }
+    if (over || sum != std::uint64_t(step.payload.size())) {
+        return over ? QStringLiteral("the frame sizes add up to more than the payload's %1 bytes")
+                          .arg(step.payload.size())
+                    : QStringLiteral("the frame sizes add up to %1 bytes, the payload has %2")
+                          .arg(sum)
+                          .arg(step.payload.size());
+    }
+    return {};
+}
 
 std::optional<DeflateClientOffer> recordedDeflateOffer(const QString& extensions) {
     const ExtensionListParse parsed = parseExtensionList(extensions.toStdString());
@@ -97,6 +153,11 @@ QString replayStepsProblem(const std::vector<ReplayStep>& steps) {
                            : QStringLiteral("%1: fragments must be at least 1 (got %2)")
                                  .arg(stepName(i))
                                  .arg(step.fragments);
+        }
+        if (!step.frameSizes.empty()) {
+            if (const QString problem = frameSizesProblem(step); !problem.isEmpty()) {
+                return QStringLiteral("%1: %2").arg(stepName(i), problem);
+            }
         }
         const qsizetype controlBytes =
             step.payload.size() + (step.opcode == kClose && step.closeCode ? 2 : 0);
@@ -332,8 +393,10 @@ void ReplayRunner::sendNext() {
     switch (step.opcode) {
         case kText:
         case kBinary:
-            ok = connection_->sendMessage(step.opcode, bytesOf(step.payload),
-                                          std::size_t(step.fragments));
+            ok = step.frameSizes.empty()
+                     ? connection_->sendMessage(step.opcode, bytesOf(step.payload),
+                                                std::size_t(step.fragments))
+                     : sendByFrames(*connection_, step);
             break;
         case kPing:
             ok = connection_->ping(bytesOf(step.payload));

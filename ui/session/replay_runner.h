@@ -40,6 +40,11 @@ struct ReplayOptions {
     std::chrono::milliseconds settle{250};
 };
 
+// Why a step's frameSizes do not fit it (empty sizes always fit; else: text
+// or binary, as many as `fragments`, at most kMaxReplayFrameSizes, adding up
+// to the payload), without the step's name; empty when they fit.
+QString frameSizesProblem(const ReplayStep& step);
+
 // Why a script cannot be run as it is (which step, what is wrong); empty when it can.
 QString replayStepsProblem(const std::vector<ReplayStep>& steps);
 

@@ -8,6 +8,7 @@
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -20,6 +21,12 @@ struct ReplayStep {
     // Unmasked, decompressed. For a close: the reason only (the code is `closeCode`).
     QByteArray payload;
     int fragments = 1;  // frames the message was sent in (1 for control frames)
+    // Text/binary only: the payload length of each data frame as recorded
+    // (control frames between them excluded); their sum is payload.size() and
+    // fragments == frameSizes.size(). Empty: split into `fragments` nearly equal
+    // frames. A step with sizes is sent frame by frame, never compressed (a new
+    // compressor's output would not have the recorded sizes).
+    std::vector<std::uint64_t> frameSizes;
     // From the conversation's first client message (answers: the same origin,
     // so an answer sent before it is negative).
     qint64 offsetNs = 0;
@@ -50,5 +57,7 @@ QString replayOpcodeName(std::uint8_t opcode);
 std::optional<std::uint8_t> replayOpcodeFromName(const QString& name);
 // Whether a step with this opcode can be sent (the five opcodes above).
 bool isReplayableOpcode(std::uint8_t opcode);
+// At most this many recorded frame sizes per step (more is no script to edit).
+inline constexpr std::size_t kMaxReplayFrameSizes = 65536;
 
 }  // namespace sockscope::session
