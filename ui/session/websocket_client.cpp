@@ -3,9 +3,6 @@
 #include <QTcpSocket>
 
 #if QT_CONFIG(ssl)
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <QFile>
 #include <QFileInfo>
@@ -14,6 +11,9 @@
 #include <QSslKey>
 #include <QSslSocket>
 #include <memory>
+#include <string_view>
+
+#include "sockscope/core/pem_key.h"
 #endif
 
 namespace sockscope::session {
@@ -50,34 +50,6 @@ std::optional<QByteArray> readPemFile(const QString& path, const QString& what, 
         return fail(u"cannot be read (" + file.errorString() + u')');
     }
     return file.read(kMaxPemFileBytes);
-}
-
-// OpenSSL must never prompt on a terminal for a passphrase.
-int noPassphrase(char*, int, int, void*) {
-    return -1;
-}
-
-// Whether the key belongs to the certificate. Qt has no API for it; OpenSSL
-// (core's dependency already) does. nullopt: OpenSSL could not parse the PEM.
-std::optional<bool> keyMatchesCertificate(const QByteArray& certificatePem,
-                                          const QByteArray& keyPem) {
-    using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
-    Bio certBio(
-        BIO_new_mem_buf(certificatePem.constData(), static_cast<int>(certificatePem.size())),
-        &BIO_free);
-    Bio keyBio(BIO_new_mem_buf(keyPem.constData(), static_cast<int>(keyPem.size())), &BIO_free);
-    std::optional<bool> result;
-    if (certBio && keyBio) {
-        std::unique_ptr<X509, decltype(&X509_free)> cert(
-            PEM_read_bio_X509(certBio.get(), nullptr, &noPassphrase, nullptr), &X509_free);
-        std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-            PEM_read_bio_PrivateKey(keyBio.get(), nullptr, &noPassphrase, nullptr), &EVP_PKEY_free);
-        if (cert && key) {
-            result = X509_check_private_key(cert.get(), key.get()) == 1;
-        }
-    }
-    ERR_clear_error();  // the queue is per thread and shared with Qt's TLS backend
-    return result;
 }
 
 std::optional<ClientIdentity> loadClientIdentity(const QString& certificateFile,
@@ -123,7 +95,10 @@ std::optional<ClientIdentity> loadClientIdentity(const QString& certificateFile,
                  ? QStringLiteral("\": the key is encrypted; use an unencrypted PEM key")
                  : QStringLiteral("\": no unencrypted RSA, EC or DSA private key in PEM form")));
     }
-    if (keyMatchesCertificate(*certificatePem, *keyPem) == false) {
+    const auto text = [](const QByteArray& bytes) {
+        return std::string_view(bytes.constData(), std::size_t(bytes.size()));
+    };
+    if (pemKeyMatchesCertificate(text(*certificatePem), text(*keyPem)) == false) {
         return fail(u"client key \"" + keyFile + u"\" does not belong to the certificate \"" +
                     certificateFile + u'"');
     }

@@ -7,12 +7,9 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #if QT_CONFIG(ssl)
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
@@ -23,6 +20,7 @@
 #include "session/frame_format.h"
 #include "session/socket_address.h"
 #include "sockscope/core/opcode.h"
+#include "sockscope/core/pem_key.h"
 
 using namespace Qt::StringLiterals;
 
@@ -63,29 +61,6 @@ std::optional<QByteArray> readPemFile(const QString& path, const QString& what, 
     return file.readAll();
 }
 
-struct OpenSslDeleter {
-    void operator()(BIO* bio) const { BIO_free(bio); }
-    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-    void operator()(X509* certificate) const { X509_free(certificate); }
-};
-template <typename T>
-using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter>;
-
-// Never prompts on the terminal for a passphrase: an encrypted key just fails to load.
-int noPassphrase(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) {
-    return 0;
-}
-
-// The private key as OpenSSL reads it, to check it against the certificate
-// (Qt has no API that tells whether a key belongs to a certificate).
-OpenSslPtr<EVP_PKEY> parsePrivateKey(const QByteArray& pem) {
-    OpenSslPtr<BIO> bio(BIO_new_mem_buf(pem.constData(), static_cast<int>(pem.size())));
-    if (!bio) {
-        return nullptr;
-    }
-    return OpenSslPtr<EVP_PKEY>(PEM_read_bio_PrivateKey(bio.get(), nullptr, noPassphrase, nullptr));
-}
-
 constexpr const char* kPeerProperty = "sockscopePeer";
 
 // Qt 6.4's QSslServer drops a client whose first byte is not a TLS handshake
@@ -107,12 +82,6 @@ protected:
     }
 };
 
-bool keyMatchesCertificate(EVP_PKEY* key, const QSslCertificate& certificate) {
-    const QByteArray der = certificate.toDer();
-    const auto* data = reinterpret_cast<const unsigned char*>(der.constData());
-    OpenSslPtr<X509> x509(d2i_X509(nullptr, &data, static_cast<long>(der.size())));
-    return x509 && X509_check_private_key(x509.get(), key) == 1;
-}
 #endif
 
 }  // namespace
@@ -231,8 +200,8 @@ bool WebSocketServer::prepareTls() {
         QByteArray& bytes;
         ~Wipe() { bytes.fill('\0'); }
     } wipe{*keyPem};
-    OpenSslPtr<EVP_PKEY> parsed = parsePrivateKey(*keyPem);
-    ERR_clear_error();
+    const std::string_view keyText(keyPem->constData(), std::size_t(keyPem->size()));
+    const std::optional<PemKeyAlgorithm> parsed = pemPrivateKeyAlgorithm(keyText);
     if (!parsed) {
         error_ = keyError + (keyPem->contains("ENCRYPTED")
                                  ? u"the key is encrypted; give an unencrypted PEM key"_s
@@ -240,11 +209,11 @@ bool WebSocketServer::prepareTls() {
         return false;
     }
     QSsl::KeyAlgorithm algorithm = QSsl::Opaque;
-    switch (EVP_PKEY_base_id(parsed.get())) {
-        case EVP_PKEY_RSA:
+    switch (*parsed) {
+        case PemKeyAlgorithm::Rsa:
             algorithm = QSsl::Rsa;
             break;
-        case EVP_PKEY_EC:
+        case PemKeyAlgorithm::Ec:
             algorithm = QSsl::Ec;
             break;
         default:
@@ -256,8 +225,10 @@ bool WebSocketServer::prepareTls() {
         error_ = keyError + u"Qt's TLS backend could not load it";
         return false;
     }
-    const bool matches = keyMatchesCertificate(parsed.get(), chain.first());
-    ERR_clear_error();
+    const QByteArray firstPem = chain.first().toPem();
+    const bool matches =
+        pemKeyMatchesCertificate(
+            std::string_view(firstPem.constData(), std::size_t(firstPem.size())), keyText) == true;
     if (!matches) {
         error_ = u"the key does not match the certificate: " + options_.privateKeyFile +
                  u" is not the private key of the first certificate in " + options_.certificateFile;
