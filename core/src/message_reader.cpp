@@ -6,13 +6,6 @@
 #include "sockscope/core/close_code.h"
 
 namespace sockscope {
-namespace {
-
-// The inflate output buffer is reused across chunks up to this size.
-constexpr std::size_t kKeptInflateCapacity = 32u << 10;
-
-}  // namespace
-
 MessageReader::MessageReader(MessageReaderConfig config, MessageSink& sink)
     : config_(std::move(config)), sink_(sink), decoder_(config_.baseOffset) {}
 
@@ -184,14 +177,23 @@ bool MessageReader::onFramePayload(std::span<const std::uint8_t> chunk,
 
 bool MessageReader::inflateChunk(std::span<const std::uint8_t> chunk, bool fin,
                                  std::uint64_t wireOffset) {
-    if (utf8Failed_ || inflateFailed_)
-        return true;  // lenient: already reported
-    inflated_.clear();
-    const InflateStatus status = inflater_->inflate(chunk, fin, inflated_);
-    if (!inflated_.empty() && !deliverData(inflated_, wireOffset))
+    // Lenient: already reported. A UTF-8 failure does not stop inflation:
+    // with context takeover the next message refers back into this one.
+    if (inflateFailed_)
+        return true;
+    // The output goes to the sink as zlib produces it, not through a buffer.
+    struct Delivery final : InflateOutput {
+        MessageReader& reader;
+        std::uint64_t wireOffset;
+        bool stopped = false;
+        Delivery(MessageReader& r, std::uint64_t offset) : reader(r), wireOffset(offset) {}
+        void write(std::span<const std::uint8_t> bytes) override {
+            stopped = stopped || !reader.deliverData(bytes, wireOffset);
+        }
+    } delivery(*this, wireOffset);
+    const InflateStatus status = inflater_->inflate(chunk, fin, delivery);
+    if (delivery.stopped)
         return false;
-    if (inflated_.capacity() > kKeptInflateCapacity)
-        inflated_ = {};  // a dissector holds one reader per direction: keep each small
     if (status == InflateStatus::Error) {
         inflateFailed_ = true;
         return violation(ViolationKind::InflateFailed, wireOffset,

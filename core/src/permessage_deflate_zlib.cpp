@@ -23,15 +23,13 @@ constexpr std::array<std::uint8_t, 4> kTail{0x00, 0x00, 0xff, 0xff};
 // zlib counts in 32-bit uInt; larger spans are handed over in pieces.
 constexpr std::size_t kMaxPiece = std::size_t{1} << 30;
 
-// The output of one inflate() call starts near 4x its input and doubles
-// while zlib keeps filling it.
-constexpr std::size_t kMinOutputStep = 1024;
-constexpr std::size_t kMaxOutputStep = std::size_t{1} << 20;
-// zlib writes into a scratch buffer the inflater keeps up to this size; the
-// bytes it produced are then appended to the caller's vector. Inflating into
-// the vector itself would zero-fill every step first (resize), which cost more
-// than the inflate output's own copy (about 2.5x the output in memset).
-constexpr std::size_t kKeptScratch = std::size_t{64} << 10;
+// Each inflate() call writes into a scratch buffer of this size, whose bytes
+// then go to the caller's InflateOutput. Large enough that zlib's fast loop
+// runs and its window update (a copy of the last 32 KiB of every call's
+// output) stays well under the output itself; small enough to stay in L2.
+// Inflating into a caller's vector directly would zero-fill it first
+// (resize), which cost more than this copy (about 2.5x the output in memset).
+constexpr std::size_t kOutputStep = std::size_t{64} << 10;
 
 // The ratio cap applies once a message has produced this much (header contract).
 constexpr std::uint64_t kRatioFloor = 64 * 1024;
@@ -68,6 +66,29 @@ void reserveWithin(std::vector<std::uint8_t>& out, std::size_t need, std::size_t
     }
     out.reserve(std::max(need, std::min(out.capacity() * 2, limit)));
 }
+
+// One scratch buffer per thread, shared by every inflater on it: it only
+// holds bytes during one inflate() call, and a dissector with hundreds of
+// compressed directions then keeps one cache-warm buffer instead of one each.
+std::uint8_t* sharedScratch() {
+    thread_local const std::unique_ptr<std::uint8_t[]> scratch =
+        std::make_unique_for_overwrite<std::uint8_t[]>(kOutputStep);
+    return scratch.get();
+}
+
+// Collects the output in a vector, never reserving past `limit`.
+class VectorOutput final : public InflateOutput {
+public:
+    VectorOutput(std::vector<std::uint8_t>& out, std::size_t limit) : out_(out), limit_(limit) {}
+    void write(std::span<const std::uint8_t> bytes) override {
+        reserveWithin(out_, out_.size() + bytes.size(), limit_);
+        out_.insert(out_.end(), bytes.begin(), bytes.end());
+    }
+
+private:
+    std::vector<std::uint8_t>& out_;
+    std::size_t limit_;
+};
 
 [[noreturn]] void throwInitFailure(int rc, const char* what) {
     if (rc == Z_MEM_ERROR) {
@@ -161,18 +182,8 @@ struct MessageInflater::State {
     // With context takeover, a failed message leaves the shared window unknown.
     bool contextLost = false;
     std::string lastError;
-    std::unique_ptr<std::uint8_t[]> scratch;  // zlib's output, before it joins `out`
-    std::size_t scratchSize = 0;
 
     ~State() { inflateEnd(&strm); }
-
-    std::uint8_t* scratchOf(std::size_t bytes) {
-        if (scratchSize < bytes) {
-            scratch = std::make_unique_for_overwrite<std::uint8_t[]>(bytes);
-            scratchSize = bytes;
-        }
-        return scratch.get();
-    }
 
     InflateStatus fail(InflateStatus status, std::string why) {
         messageFailed = status;
@@ -211,27 +222,19 @@ struct MessageInflater::State {
         return true;
     }
 
-    InflateStatus run(std::span<const std::uint8_t> input, bool fromPeer,
-                      std::vector<std::uint8_t>& out);
-    InflateStatus finishMessage(std::vector<std::uint8_t>& out);
+    InflateStatus run(std::span<const std::uint8_t> input, bool fromPeer, InflateOutput& out);
+    InflateStatus finishMessage(InflateOutput& out);
     void endMessage(InflateStatus status);
 };
 
 // Inflates `input` into `out`, never letting the message exceed maxOutput.
 InflateStatus MessageInflater::State::run(std::span<const std::uint8_t> input, bool fromPeer,
-                                          std::vector<std::uint8_t>& out) {
+                                          InflateOutput& out) {
     const std::uint8_t* next = input.data();
     std::size_t left = input.size();
     strm.next_in = next;
     strm.avail_in = 0;
-
-    const std::size_t callStart = out.size();
-    const std::uint64_t callBudget = maxOutput - messageOutput;
-    const std::size_t limit =
-        callStart + static_cast<std::size_t>(std::min<std::uint64_t>(
-                        callBudget, std::numeric_limits<std::size_t>::max() - callStart));
-    std::size_t step =
-        std::clamp(std::min(left, kMaxOutputStep) * 4, kMinOutputStep, kMaxOutputStep);
+    std::uint8_t* const scratch = sharedScratch();
 
     // Each pass consumes input or produces output (bounded by the budget), or
     // returns: the loop ends.
@@ -267,8 +270,9 @@ InflateStatus MessageInflater::State::run(std::span<const std::uint8_t> input, b
         if (probing) {
             strm.next_out = &spare;
         } else {
-            room = pieceSize(static_cast<std::size_t>(std::min<std::uint64_t>(step, budget)));
-            strm.next_out = scratchOf(room);
+            room =
+                pieceSize(static_cast<std::size_t>(std::min<std::uint64_t>(kOutputStep, budget)));
+            strm.next_out = scratch;
         }
         strm.avail_out = room;
         const uInt inBefore = strm.avail_in;
@@ -283,8 +287,7 @@ InflateStatus MessageInflater::State::run(std::span<const std::uint8_t> input, b
                                                        std::to_string(maxOutput) + " bytes");
             }
         } else if (produced > 0) {
-            reserveWithin(out, out.size() + produced, limit);
-            out.insert(out.end(), scratch.get(), scratch.get() + produced);
+            out.write({scratch, produced});
             messageOutput += produced;
         }
 
@@ -300,8 +303,7 @@ InflateStatus MessageInflater::State::run(std::span<const std::uint8_t> input, b
                         "decompressed/compressed ratio exceeds " + std::to_string(maxRatio));
         }
         if (strm.avail_out == 0) {
-            step = std::min(step * 2, kMaxOutputStep);  // more output may be waiting
-            continue;
+            continue;  // more output may be waiting
         }
         // Output space left over: zlib stopped for want of input.
         if (strm.avail_in != 0) {
@@ -315,7 +317,7 @@ InflateStatus MessageInflater::State::run(std::span<const std::uint8_t> input, b
 
 // §7.2.2: appends 00 00 ff ff and checks that the message ended where a new
 // DEFLATE block may start.
-InflateStatus MessageInflater::State::finishMessage(std::vector<std::uint8_t>& out) {
+InflateStatus MessageInflater::State::finishMessage(InflateOutput& out) {
     if (streamEnded) {
         // Ended by a BFINAL block without the 0x00 that §7.2.3.4 adds after
         // it; nothing is ambiguous, so accept it as a complete message.
@@ -371,6 +373,20 @@ MessageInflater& MessageInflater::operator=(MessageInflater&&) noexcept = defaul
 
 InflateStatus MessageInflater::inflate(std::span<const std::uint8_t> compressed, bool fin,
                                        std::vector<std::uint8_t>& out) {
+    std::size_t limit = out.size();
+    if (state_) {
+        // What the rest of the message may still produce (a new message: all of maxOutput).
+        const std::uint64_t budget =
+            state_->messageStart ? state_->maxOutput : state_->maxOutput - state_->messageOutput;
+        limit += static_cast<std::size_t>(
+            std::min<std::uint64_t>(budget, std::numeric_limits<std::size_t>::max() - out.size()));
+    }
+    VectorOutput output(out, limit);
+    return inflate(compressed, fin, output);
+}
+
+InflateStatus MessageInflater::inflate(std::span<const std::uint8_t> compressed, bool fin,
+                                       InflateOutput& out) {
     if (!state_) {
         return InflateStatus::Error;  // moved-from
     }
@@ -395,10 +411,6 @@ InflateStatus MessageInflater::inflate(std::span<const std::uint8_t> compressed,
     }
     if (fin) {
         s.endMessage(status);
-    }
-    if (s.scratchSize > kKeptScratch) {
-        s.scratch.reset();  // a one-off large step: don't hold it for the connection's life
-        s.scratchSize = 0;
     }
     return status;
 }

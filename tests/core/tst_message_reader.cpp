@@ -310,6 +310,33 @@ private slots:
         QVERIFY2(trace.find("len=7 valid=1") != std::string::npos, trace.c_str());
     }
 
+    void lenientModeKeepsInflatingAfterInvalidUtf8() {
+        // With context takeover the next message refers back into this one:
+        // a lenient reader that stopped inflating at the bad byte would lose
+        // the shared window and garble everything after it.
+        MessageDeflater deflater(15, false);
+        Bytes bad = bytesOf("broken \xff text, then a long tail the next message repeats");
+        Bytes first, second;
+        deflater.compress(bad, first);
+        deflater.compress(bytesOf("the next message repeats"), second);
+        const std::size_t half = first.size() / 2;
+        Bytes wire = encode(c(1, Bytes(first.begin(), first.begin() + half), false, 4));
+        for (const Bytes& piece : {encode(c(0, Bytes(first.begin() + half, first.end()))),
+                                   encode(c(1, second, true, 4))})
+            wire.insert(wire.end(), piece.begin(), piece.end());
+        Run r;
+        run(r, wire, Role::Client, false, true);
+        const std::string trace = r.sink.joined();
+        QVERIFY2(trace.find("violation invalid-utf8") != std::string::npos, trace.c_str());
+        QVERIFY2(trace.find("message frames=2 len=" + std::to_string(bad.size()) + " valid=0") !=
+                     std::string::npos,
+                 trace.c_str());
+        QVERIFY2(trace.find("message frames=1 len=24 valid=1 data=the next message repeats") !=
+                     std::string::npos,
+                 trace.c_str());
+        QVERIFY2(trace.find("inflate") == std::string::npos, trace.c_str());
+    }
+
     void lenientModeEndsAnInterruptedMessage() {
         Run r;
         run(r, fromHex(hexOf({c(1, bytesOf("half"), false), c(1, bytesOf("new"))}).toStdString()),

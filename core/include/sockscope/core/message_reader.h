@@ -114,7 +114,6 @@ private:
     bool utf8Failed_ = false;
     bool inflateFailed_ = false;
     std::optional<MessageInflater> inflater_;
-    std::vector<std::uint8_t> inflated_;
 };
 
 }  // namespace sockscope

@@ -84,6 +84,16 @@ private:
 
 enum class InflateStatus : std::uint8_t { Ok, Error, TooBig };
 
+// Receives inflated bytes as zlib produces them, in order. The span is only
+// valid during the call: the bytes live in a buffer the next call reuses.
+class InflateOutput {
+public:
+    virtual void write(std::span<const std::uint8_t> bytes) = 0;
+
+protected:
+    ~InflateOutput() = default;
+};
+
 // Decompresses messages for one direction, fed in chunks as frames arrive.
 // After Error or TooBig the rest of that message returns the same status and
 // produces nothing; the message ends with the fin=true call. Without context
@@ -106,6 +116,9 @@ public:
     // is appended internally (§7.2.2). Never grows `out` past maxOutput.
     InflateStatus inflate(std::span<const std::uint8_t> compressed, bool fin,
                           std::vector<std::uint8_t>& out);
+    // The same, handing the output over piece by piece instead of collecting
+    // it: a reader that consumes it at once saves a copy of every byte.
+    InflateStatus inflate(std::span<const std::uint8_t> compressed, bool fin, InflateOutput& out);
     // Why the last Error or TooBig happened (zlib's message for corrupt data).
     std::string lastError() const;
     // Total decompressed bytes of the current message so far (after the fin
