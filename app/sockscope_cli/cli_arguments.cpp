@@ -3,6 +3,7 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <cstdio>
 #include <optional>
 
@@ -237,7 +238,15 @@ struct OutputOptions {
             .arg(dissector::DissectorOptions{}.maxAnomaliesPerKind),
         QStringLiteral("N"));
 
-    QList<QCommandLineOption> all() const { return {format, wsPort, conn, only, maxAnomalies}; }
+    QCommandLineOption keyLog = QCommandLineOption(
+        QStringLiteral("keylog"),
+        QStringLiteral("Decrypt TLS (wss://) with this NSS key log, as SSLKEYLOGFILE writes it\n"
+                       "(repeatable). capture follows the last one as it grows."),
+        QStringLiteral("file"));
+
+    QList<QCommandLineOption> all() const {
+        return {format, wsPort, conn, only, maxAnomalies, keyLog};
+    }
 };
 
 // Fills `out` from the parsed options; an error message (for usageError) on bad values.
@@ -286,6 +295,8 @@ QString parseOutputOptions(const QCommandLineParser& parser, const OutputOptions
         }
         out.maxAnomaliesPerKind = limit;
     }
+    for (const QString& file : parser.values(options.keyLog))
+        out.keyLogFiles.push_back(QFile::encodeName(file).toStdString());
     return {};
 }
 
@@ -390,10 +401,10 @@ QString mainHelp() {
         "  connect URL [--echo] [--header 'K: V']... [--subprotocol P]... [--deflate] [-v]\n"
         "      Connect to a WebSocket server; stdin lines are sent as text messages.\n"
         "  read FILE|- [--format text|jsonl] [--ws-port N]... [--conn N] [--only KINDS]\n"
-        "       [--max-anomalies N]\n"
+        "       [--max-anomalies N] [--keylog KEYS]...\n"
         "      Dissect a pcap/pcapng capture: every handshake, frame, message, anomaly.\n"
         "  capture -i IFACE [-f BPF] [-w out.pcapng] [--buffer-size MIB] [--format text|jsonl]\n"
-        "          [--ws-port N]...\n"
+        "          [--ws-port N]... [--keylog KEYS]...\n"
         "      Capture live and dissect as packets arrive; capture -D lists interfaces.\n"
         "\n"
         "Options:\n"

@@ -1,5 +1,7 @@
 #include "connection.h"
 
+#include <algorithm>
+
 #include <sockscope/core/extension_header.h>
 #include <sockscope/core/handshake.h>
 
@@ -11,6 +13,36 @@ namespace {
 constexpr std::size_t kMaxPending = 1u << 20;
 // Chained frames that count as evidence of WebSocket without a handshake.
 constexpr int kFramesForEvidence = 2;
+// Where a decrypted stream resumes after TCP lost some of its records: far
+// enough that no frame in progress could reach it.
+constexpr std::uint64_t kUnknownPlaintextGap = std::uint64_t{1} << 40;
+
+std::string keyStatusName(TlsKeyStatus status) {
+    switch (status) {
+        case TlsKeyStatus::Found:
+            return "found";
+        case TlsKeyStatus::Partial:
+            return "partial";
+        case TlsKeyStatus::Missing:
+            return "missing";
+        case TlsKeyStatus::NotDecryptable:
+            return "not-decryptable";
+        case TlsKeyStatus::Pending:
+            break;
+    }
+    return "pending";
+}
+
+TlsConnectionInfo tlsConnectionInfo(const TlsInfo& info) {
+    TlsConnectionInfo out;
+    out.version = info.versionName;
+    out.cipherSuite = info.cipherSuiteName;
+    out.serverName = info.serverName;
+    out.alpnOffered = info.alpnOffered;
+    out.alpnSelected = info.alpnSelected;
+    out.keys = keyStatusName(info.keys);
+    return out;
+}
 
 std::vector<std::pair<std::string, std::string>> headerPairs(const HttpFields& fields) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -102,7 +134,9 @@ Connection::Connection(DissectorShared& shared, const TcpSegment& first)
     midStream_ = !syn;
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+    shared_.tlsHeldBytes -= std::min(shared_.tlsHeldBytes, tlsHeld_);
+}
 
 void Connection::segment(const TcpSegment& segment, const StreamOrigin& origin) {
     if (ended_)
@@ -117,6 +151,11 @@ void Connection::finish(const StreamOrigin& origin) {
     if (ended_)
         return;
     ended_ = true;
+    if (tls_) {
+        tlsOrigin_ = origin;
+        tls_->finish();
+        announceTls(origin);  // a TLS connection shows even when nothing was decrypted
+    }
     if (conn_ == 0)
         return;
     const bool closed =
@@ -126,6 +165,16 @@ void Connection::finish(const StreamOrigin& origin) {
 
 void Connection::Side::onStreamData(std::span<const std::uint8_t> bytes, std::uint64_t streamOffset,
                                     const StreamOrigin& origin) {
+    Connection& c = connection;
+    if (c.tls_) {
+        c.feedTls(*this, bytes, origin);
+        return;
+    }
+    onApplicationData(bytes, streamOffset, origin);
+}
+
+void Connection::Side::onApplicationData(std::span<const std::uint8_t> bytes,
+                                         std::uint64_t streamOffset, const StreamOrigin& origin) {
     Connection& c = connection;
     if (c.phase_ == Phase::NotWebSocket)
         return;
@@ -153,6 +202,22 @@ void Connection::Side::onStreamGap(std::uint64_t streamOffset, std::uint64_t mis
                       std::to_string(streamOffset),
                   origin);
     }
+    if (c.tls_) {
+        // The records the bytes belonged to are lost: the decoder looks for
+        // the next one, and the decrypted stream gets a gap of its own.
+        c.tlsOrigin_ = origin;
+        c.tls_->gap(c.directionOf(*this), missing);
+        if (!c.earlyTlsAnomalies_.empty())
+            c.announceTls(origin);
+        plaintextAfterGap = true;
+        return;
+    }
+    onApplicationGap(streamOffset, missing, origin);
+}
+
+void Connection::Side::onApplicationGap(std::uint64_t streamOffset, std::uint64_t missing,
+                                        const StreamOrigin& origin) {
+    Connection& c = connection;
     if (c.phase_ == Phase::WebSocket) {
         websocket->gap(streamOffset, missing, origin);
     } else if (c.phase_ != Phase::NotWebSocket) {
@@ -183,7 +248,29 @@ void Connection::Side::onStreamEnd(bool wasReset, const StreamOrigin& origin) {
 void Connection::endIfBothEnded(const StreamOrigin& origin) {
     if (ended_ || !(a_.reset || b_.reset || (a_.ended && b_.ended)))
         return;
+    if (tls_ && shared_.options.keyLog && shared_.options.tlsKeyWaitSeconds > 0 &&
+        tls_->waitingForKeys()) {
+        if (!keyWaitSince_)
+            keyWaitSince_ = origin.ts;
+        return;  // keysAdded() or expireKeyWait() ends it
+    }
+    end(origin);
+}
+
+void Connection::expireKeyWait(const StreamOrigin& origin) {
+    if (!waitingToEnd() ||
+        origin.ts.seconds - keyWaitSince_->seconds < shared_.options.tlsKeyWaitSeconds)
+        return;
+    end(origin);
+}
+
+void Connection::end(const StreamOrigin& origin) {
     ended_ = true;
+    if (tls_) {
+        tlsOrigin_ = origin;
+        tls_->finish();
+        announceTls(origin);  // a TLS connection shows even when nothing was decrypted
+    }
     if (conn_ == 0)
         return;
     const bool closed =
@@ -199,6 +286,19 @@ void Connection::classify(Side& side, const StreamOrigin& origin) {
         if (&side != client_)
             tryResponse(side, origin);
         return;
+    }
+    if (!tls_) {
+        // A TLS client speaks first, with a ClientHello (RFC 8446 §4.1.2),
+        // on any port; TLS inside TLS is not looked for.
+        switch (detectTlsClientHello(side.pending)) {
+            case TlsDetection::ClientHello:
+                startTls(side, origin);
+                return;
+            case TlsDetection::NeedMoreData:
+                return;
+            case TlsDetection::NotTls:
+                break;
+        }
     }
     const std::uint8_t first = side.pending.front();
     if (first >= 'A' && first <= 'Z') {
@@ -333,8 +433,111 @@ void Connection::announce(Side& client, const StreamOrigin& origin) {
         return;
     client_ = &client;
     conn_ = shared_.nextConnId++;
-    shared_.sink->onConnection(
-        {conn_, client.address, other(client).address, origin.ts, origin.packet});
+    ConnectionEvent e{conn_, client.address, other(client).address, origin.ts, origin.packet, {}};
+    if (tls_)
+        e.tls = tlsConnectionInfo(tls_->info());
+    shared_.sink->onConnection(e);
+}
+
+void Connection::startTls(Side& client, const StreamOrigin& origin) {
+    client_ = &client;
+    tlsBridge_ = std::make_unique<TlsBridge>(*this);
+    tls_ = std::make_unique<TlsStream>(*tlsBridge_, shared_.options.keyLog, shared_.options.tls);
+    // The ciphertext held so far goes to the decoder; from here on the sides'
+    // held bytes are decrypted ones.
+    for (Side* side : {&client, &other(client)}) {
+        std::vector<std::uint8_t> held = std::move(side->pending);
+        tls_->startAt(directionOf(*side), held.empty() ? 0 : side->pendingOffset);
+        side->pending = {};
+        side->pendingRuns = {};
+        side->pendingOffset = 0;
+        if (!held.empty())
+            feedTls(*side, held, origin);
+    }
+}
+
+void Connection::feedTls(Side& side, std::span<const std::uint8_t> bytes,
+                         const StreamOrigin& origin) {
+    tlsOrigin_ = origin;
+    tls_->feed(directionOf(side), bytes);
+    // Announced after the whole segment: a TLS 1.3 server's first flight
+    // carries its ALPN choice (EncryptedExtensions) right after the ServerHello.
+    if (tlsInfoKnown_ || !earlyTlsAnomalies_.empty())
+        announceTls(origin);
+    const std::size_t held = tls_->heldBytes();
+    shared_.tlsHeldBytes += held - std::min(held, tlsHeld_);
+    shared_.tlsHeldBytes -= std::min(shared_.tlsHeldBytes, tlsHeld_ - std::min(tlsHeld_, held));
+    tlsHeld_ = held;
+    if (shared_.tlsHeldBytes > shared_.options.maxTlsHeldBytes && held > 0) {
+        // Records waiting for keys, over all connections: this one gives up
+        // its held records (and says so) rather than memory growing.
+        tls_->dropHeldRecords();
+        shared_.tlsHeldBytes -= std::min(shared_.tlsHeldBytes, tlsHeld_);
+        tlsHeld_ = 0;
+    }
+}
+
+void Connection::announceTls(const StreamOrigin& origin) {
+    if (conn_ == 0)
+        announce(*client_, origin);
+    for (EarlyTlsAnomaly& early : earlyTlsAnomalies_) {
+        const TlsAnomalyInfo& info = tlsAnomalyInfo(early.kind);
+        anomaly(early.dir, std::string(info.id), std::string(info.rfc), std::move(early.detail),
+                origin);
+    }
+    earlyTlsAnomalies_.clear();
+}
+
+void Connection::keysAdded(const StreamOrigin& origin) {
+    if (!tls_ || !tls_->waitingForKeys())
+        return;
+    tlsOrigin_ = origin;
+    tls_->retryKeys();
+    const std::size_t held = tls_->heldBytes();
+    shared_.tlsHeldBytes -= std::min(shared_.tlsHeldBytes, tlsHeld_ - std::min(tlsHeld_, held));
+    tlsHeld_ = held;
+    if (waitingToEnd())
+        endIfBothEnded(origin);
+}
+
+void Connection::TlsBridge::onPlaintext(Direction dir, std::span<const std::uint8_t> bytes,
+                                        std::uint64_t recordStart, std::uint64_t recordEnd) {
+    (void)recordStart;
+    (void)recordEnd;
+    Connection& c = connection_;
+    c.announceTls(c.tlsOrigin_);
+    Side& side = c.sideOf(dir);
+    // The decrypted bytes lie in no packet: they are attributed to the one
+    // that completed their record.
+    const StreamOrigin origin{c.tlsOrigin_.packet, 0, c.tlsOrigin_.ts};
+    if (side.plaintextAfterGap) {
+        // How much plaintext the lost records held is unknown; the WebSocket
+        // side resynchronises on frame headers (it never trusts this length).
+        side.plaintextAfterGap = false;
+        side.onApplicationGap(side.plaintextOffset, kUnknownPlaintextGap, origin);
+        side.plaintextOffset += kUnknownPlaintextGap;
+    }
+    side.onApplicationData(bytes, side.plaintextOffset, origin);
+    side.plaintextOffset += bytes.size();
+}
+
+void Connection::TlsBridge::onInfo(const TlsInfo& info) {
+    if (info.keys != TlsKeyStatus::Pending)
+        connection_.tlsInfoKnown_ = true;
+}
+
+void Connection::TlsBridge::onAnomaly(Direction dir, TlsAnomaly kind, std::string detail,
+                                      std::uint64_t streamOffset) {
+    Connection& c = connection_;
+    detail += " (TLS stream offset " + std::to_string(streamOffset) + ")";
+    if (c.conn_ == 0) {
+        constexpr std::size_t kMaxEarly = 16;  // a ClientHello raises a few at most
+        if (c.earlyTlsAnomalies_.size() < kMaxEarly)
+            c.earlyTlsAnomalies_.push_back({dir, kind, std::move(detail)});
+        return;
+    }
+    const TlsAnomalyInfo& info = tlsAnomalyInfo(kind);
+    c.anomaly(dir, std::string(info.id), std::string(info.rfc), std::move(detail), c.tlsOrigin_);
 }
 
 void Connection::becomeWebSocket(Side& client, std::optional<DeflateParams> deflate,
@@ -348,7 +551,8 @@ void Connection::becomeWebSocket(Side& client, std::optional<DeflateParams> defl
                                  shared_.sink,
                                  &shared_.options,
                                  &shared_.unmaskScratch,
-                                 &shared_.payloadBuffers};
+                                 &shared_.payloadBuffers,
+                                 tls_ != nullptr};
         side->websocket = std::make_unique<WebSocketDirection>(context, deflate, handshakeSeen,
                                                                side->pendingOffset);
     }

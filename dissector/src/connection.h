@@ -1,7 +1,8 @@
 #pragma once
-// One TCP connection: both directions reassembled, the HTTP upgrade found (or
-// a WebSocket stream recognised without one), then a WebSocketDirection per
-// direction.
+// One TCP connection: both directions reassembled, TLS decrypted when the
+// client starts with a ClientHello, the HTTP upgrade found in the (plain or
+// decrypted) bytes (or a WebSocket stream recognised without one), then a
+// WebSocketDirection per direction.
 
 #include <cstdint>
 #include <memory>
@@ -23,6 +24,7 @@ struct DissectorShared {
     std::uint32_t nextConnId = 1;
     std::vector<std::uint8_t> unmaskScratch;  // DirectionContext::scratch
     PayloadBuffers payloadBuffers;            // DirectionContext::payloads
+    std::size_t tlsHeldBytes = 0;             // TLS records held for keys, all connections together
 };
 
 class Connection {
@@ -33,6 +35,13 @@ public:
     void segment(const TcpSegment& segment, const StreamOrigin& origin);
     void finish(const StreamOrigin& origin);
     bool done() const { return ended_; }
+    // TLS: the key log gained keys; a connection that found none tries again.
+    void keysAdded(const StreamOrigin& origin);
+    // TLS in a live capture: both sides ended while the key log had no key
+    // for them yet. The end waits (DissectorOptions::tlsKeyWaitSeconds of
+    // capture time) for the keys a browser writes as its handshake goes.
+    bool waitingToEnd() const { return keyWaitSince_.has_value() && !ended_; }
+    void expireKeyWait(const StreamOrigin& origin);
     // Out-of-order bytes held by both directions.
     std::size_t bufferedBytes() const {
         return a_.reassembler.bufferedBytes() + b_.reassembler.bufferedBytes();
@@ -56,6 +65,12 @@ private:
         void onStreamAnomaly(CaptureAnomaly kind, std::string detail,
                              const StreamOrigin& origin) override;
         void onStreamEnd(bool reset, const StreamOrigin& origin) override;
+        // The bytes above TCP (and TLS): the TCP stream itself for cleartext,
+        // the decrypted stream inside TLS.
+        void onApplicationData(std::span<const std::uint8_t> bytes, std::uint64_t streamOffset,
+                               const StreamOrigin& origin);
+        void onApplicationGap(std::uint64_t streamOffset, std::uint64_t missing,
+                              const StreamOrigin& origin);
 
         Connection& connection;
         SocketAddress address;
@@ -69,8 +84,30 @@ private:
         std::uint64_t pendingOffset = 0;
         std::vector<std::pair<std::uint64_t, StreamOrigin>> pendingRuns;  // (offset, origin)
         std::unique_ptr<WebSocketDirection> websocket;
+        // TLS: where the next decrypted byte goes in the decrypted stream, and
+        // whether TCP lost bytes since the last one (records went missing).
+        std::uint64_t plaintextOffset = 0;
+        bool plaintextAfterGap = false;
     };
 
+    // Hands the TLS decoder's output to the sides and to the sink.
+    class TlsBridge final : public TlsListener {
+    public:
+        explicit TlsBridge(Connection& c) : connection_(c) {}
+        void onPlaintext(Direction dir, std::span<const std::uint8_t> bytes,
+                         std::uint64_t recordStart, std::uint64_t recordEnd) override;
+        void onInfo(const TlsInfo& info) override;
+        void onAnomaly(Direction dir, TlsAnomaly kind, std::string detail,
+                       std::uint64_t streamOffset) override;
+
+    private:
+        Connection& connection_;
+    };
+
+    void startTls(Side& client, const StreamOrigin& origin);
+    void feedTls(Side& side, std::span<const std::uint8_t> bytes, const StreamOrigin& origin);
+    void announceTls(const StreamOrigin& origin);
+    Side& sideOf(Direction dir) { return dir == Direction::Client ? *client_ : other(*client_); }
     void classify(Side& side, const StreamOrigin& origin);
     void tryRequest(Side& side, const StreamOrigin& origin);
     void tryResponse(Side& side, const StreamOrigin& origin);
@@ -82,6 +119,7 @@ private:
     void anomaly(std::optional<Direction> dir, std::string kind, std::string rfc,
                  std::string detail, const StreamOrigin& origin);
     void endIfBothEnded(const StreamOrigin& origin);
+    void end(const StreamOrigin& origin);
     Direction directionOf(const Side& side) const {
         return &side == client_ ? Direction::Client : Direction::Server;
     }
@@ -97,6 +135,21 @@ private:
     bool ended_ = false;
     HttpRequest request_;
     std::size_t requestHeadSize_ = 0;
+    // TLS (set once the client's first bytes are a ClientHello).
+    std::unique_ptr<TlsBridge> tlsBridge_;
+    std::unique_ptr<TlsStream> tls_;
+    StreamOrigin tlsOrigin_;     // the packet whose bytes the TLS decoder is reading
+    bool tlsInfoKnown_ = false;  // the ServerHello was seen: the connection can be announced
+    std::size_t tlsHeld_ = 0;    // our share of DissectorShared::tlsHeldBytes
+    std::optional<Timestamp> keyWaitSince_;  // see waitingToEnd()
+    // TLS anomalies seen before the connection was announced (it is, right
+    // after the segment that raised them: its event then says the most).
+    struct EarlyTlsAnomaly {
+        Direction dir;
+        TlsAnomaly kind;
+        std::string detail;
+    };
+    std::vector<EarlyTlsAnomaly> earlyTlsAnomalies_;
 };
 
 }  // namespace sockscope::dissector::detail

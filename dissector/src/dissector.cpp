@@ -78,6 +78,32 @@ struct Dissector::State {
     }
     StreamOrigin last;
     std::size_t buffered = 0;  // out-of-order bytes held by all flows
+    // TLS connections whose end waits for keys (live capture), checked as capture time goes on.
+    std::set<FlowKey> keyWaits;
+
+    void expireKeyWaits(const StreamOrigin& now) {
+        if (keyWaits.empty())
+            return;
+        for (const FlowKey& key : keyWaits) {
+            auto it = flows.find(key);
+            if (it != flows.end())
+                it->second->expireKeyWait(now);
+        }
+        retireEnded();
+    }
+    // Retires the waiting connections that ended (their keys came, or the wait expired).
+    void retireEnded() {
+        for (auto key = keyWaits.begin(); key != keyWaits.end();) {
+            auto it = flows.find(*key);
+            if (it == flows.end() || it->second->done()) {
+                const FlowKey done = *key;
+                key = keyWaits.erase(key);
+                retire(done);
+            } else {
+                ++key;
+            }
+        }
+    }
 
     // Keeps the bytes held across all flows under the overall bound: the
     // flow holding the most gives up its first hole (reported as a gap).
@@ -210,6 +236,15 @@ void Dissector::packet(const RawPacket& packet) {
         state_->retire(keyOf(decoded.segment));  // frees its buffers and decoders now
     else if (after > before)
         state_->enforceBufferBound(origin);
+    else if (flow->waitingToEnd())
+        state_->keyWaits.insert(keyOf(decoded.segment));
+    state_->expireKeyWaits(origin);
+}
+
+void Dissector::keysAdded() {
+    for (auto& [key, connection] : state_->flows)
+        connection->keysAdded(state_->last);
+    state_->retireEnded();
 }
 
 void Dissector::finish() {

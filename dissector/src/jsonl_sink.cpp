@@ -139,12 +139,42 @@ void fieldHeaders(std::string& out,
     out += ']';
 }
 
+// "tls":{"version":…,"cipher_suite":…,"sni":…,"alpn":…,"alpn_offered":[…],"keys":…};
+// null strings for what the handshake did not show.
+void fieldTls(std::string& out, const TlsConnectionInfo& tls) {
+    const auto optional = [&out](std::string_view value) {
+        if (value.empty())
+            out += "null";
+        else
+            appendJsonString(out, value);
+    };
+    out += R"(,"tls":{"version":)";
+    optional(tls.version);
+    out += R"(,"cipher_suite":)";
+    optional(tls.cipherSuite);
+    out += R"(,"sni":)";
+    optional(tls.serverName);
+    out += R"(,"alpn":)";
+    optional(tls.alpnSelected);
+    out += R"(,"alpn_offered":[)";
+    for (std::size_t i = 0; i < tls.alpnOffered.size(); ++i) {
+        if (i > 0)
+            out += ',';
+        appendJsonString(out, tls.alpnOffered[i]);
+    }
+    out += R"(],"keys":)";
+    appendJsonString(out, tls.keys);
+    out += '}';
+}
+
 void format(std::string& out, const ConnectionEvent& e) {
     begin(out, "connection", e.conn);
     field<"client">(out, e.client.toString());
     field<"server">(out, e.server.toString());
     fieldTs(out, e.ts);
     field<"packet">(out, e.packet);
+    if (e.tls)
+        fieldTls(out, *e.tls);
     out += '}';
 }
 

@@ -75,6 +75,22 @@ void TextSink::onConnection(const ConnectionEvent& e) {
     buffer_ += e.client.toString();
     buffer_ += " \xE2\x86\x92 ";
     buffer_ += e.server.toString();
+    if (e.tls) {
+        const TlsConnectionInfo& tls = *e.tls;
+        buffer_ += tls.version.empty() ? " TLS" : " " + tls.version;
+        if (!tls.cipherSuite.empty())
+            buffer_ += " " + tls.cipherSuite;
+        const auto optional = [this](std::string_view label, const std::string& value) {
+            buffer_ += label;
+            if (value.empty())
+                buffer_ += '-';
+            else
+                detail::appendTextPreview(buffer_, bytesOf(value), options_.previewBytes);
+        };
+        optional(" sni=", tls.serverName);
+        optional(" alpn=", tls.alpnSelected);
+        buffer_ += " keys=" + tls.keys;
+    }
     writer_.endLine();
 }
 

@@ -72,6 +72,8 @@ void WebSocketDirection::data(std::span<const std::uint8_t> bytes, std::uint64_t
     segment.streamOffset = streamOffset;
     segment.length = bytes.size();
     segment.at = {origin.packet, origin.packetOffset};
+    if (context_.decrypted)
+        segment.decrypted = bytes;
     context_.sink->onSegment(segment);
     if (streamOffset + bytes.size() <= skipUntil_)
         return;

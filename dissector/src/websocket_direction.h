@@ -27,6 +27,8 @@ struct DirectionContext {
     std::vector<std::uint8_t>* scratch = nullptr;
     // Large payload buffers, shared by all directions of a Dissector.
     PayloadBuffers* payloads = nullptr;
+    // The stream is TLS plaintext: its bytes are in no packet (SegmentEvent::decrypted).
+    bool decrypted = false;
 };
 
 class WebSocketDirection final : private MessageSink {

@@ -99,14 +99,33 @@ const std::vector<Case>& cases() {
                 {
                     {"connection/ipv4",
                      [] {
-                         ConnectionEvent c{1, v4(127, 0, 0, 1, 53422), v4(127, 0, 0, 1, 8765), kTs,
-                                           3};
+                         ConnectionEvent c{
+                             1, v4(127, 0, 0, 1, 53422), v4(127, 0, 0, 1, 8765), kTs, 3, {}};
                          return JsonlSink::line(c);
                      },
                      R"({"event":"connection","conn":1,"client":"127.0.0.1:53422","server":"127.0.0.1:8765","ts":1700000000.123456,"packet":3})"},
+                    {"connection/tls",
+                     [] {
+                         ConnectionEvent c{
+                             4, v4(127, 0, 0, 1, 53422), v4(127, 0, 0, 1, 443), kTs, 3, {}};
+                         c.tls = TlsConnectionInfo{"TLS 1.3",    "TLS_AES_128_GCM_SHA256",
+                                                   "ws.example", {"h2", "http/1.1"},
+                                                   "http/1.1",   "found"};
+                         return JsonlSink::line(c);
+                     },
+                     R"({"event":"connection","conn":4,"client":"127.0.0.1:53422","server":"127.0.0.1:443","ts":1700000000.123456,"packet":3,"tls":{"version":"TLS 1.3","cipher_suite":"TLS_AES_128_GCM_SHA256","sni":"ws.example","alpn":"http/1.1","alpn_offered":["h2","http/1.1"],"keys":"found"}})"},
+                    {"connection/tls without a ServerHello",
+                     [] {
+                         ConnectionEvent c{
+                             5, v4(127, 0, 0, 1, 53422), v4(127, 0, 0, 1, 443), kTs, 3, {}};
+                         c.tls = TlsConnectionInfo{"", "", "", {}, "", "pending"};
+                         return JsonlSink::line(c);
+                     },
+                     R"({"event":"connection","conn":5,"client":"127.0.0.1:53422","server":"127.0.0.1:443","ts":1700000000.123456,"packet":3,"tls":{"version":null,"cipher_suite":null,"sni":null,"alpn":null,"alpn_offered":[],"keys":"pending"}})"},
                     {"connection/ipv6",
                      [] {
-                         ConnectionEvent c{2, v6Loopback(40000), v6Loopback(8765), {5, 1000}, 1};
+                         ConnectionEvent c{2, v6Loopback(40000), v6Loopback(8765), {5, 1000}, 1,
+                                           {}};
                          return JsonlSink::line(c);
                      },
                      R"({"event":"connection","conn":2,"client":"[::1]:40000","server":"[::1]:8765","ts":5.000001,"packet":1})"},
@@ -164,8 +183,7 @@ const std::vector<Case>& cases() {
                          return JsonlSink::line(m);
                      },
                      R"({"event":"message","conn":1,"dir":"server","ts":1700000000.123456,"opcode":"binary","frames":3,"compressed":false,"length":4,"payload_b64":"AP+ACg==","packet":17})"},
-                    {"message/ping empty", [] { return JsonlSink::line(message(0x9, {})); },
-                     R"({"event":"message","conn":1,"dir":"client","ts":1700000000.123456,"opcode":"ping","frames":1,"compressed":false,"length":0,"payload_b64":"","packet":17})"},
+                    {"message/ping empty", [] { return JsonlSink::line(message(0x9, {})); }, R"({"event":"message","conn":1,"dir":"client","ts":1700000000.123456,"opcode":"ping","frames":1,"compressed":false,"length":0,"payload_b64":"","packet":17})"},
                     {"message/pong",
                      [] { return JsonlSink::line(message(0xA, bytesOf("hi"), Direction::Server)); },
                      R"({"event":"message","conn":1,"dir":"server","ts":1700000000.123456,"opcode":"pong","frames":1,"compressed":false,"length":2,"payload_b64":"aGk=","packet":17})"},
@@ -178,7 +196,8 @@ const std::vector<Case>& cases() {
                      },
                      R"({"event":"message","conn":1,"dir":"server","ts":1700000000.123456,"opcode":"close","frames":1,"compressed":false,"length":5,"payload_b64":"A+hieWU=","close_code":1000,"close_reason":"bye","packet":17})"},
                     {"message/close without code is null",
-                     [] { return JsonlSink::line(closeMessage(std::nullopt, "")); }, R"({"event":"message","conn":1,"dir":"server","ts":1700000000.123456,"opcode":"close","frames":1,"compressed":false,"length":0,"payload_b64":"","close_code":null,"close_reason":"","packet":17})"},
+                     [] { return JsonlSink::line(closeMessage(std::nullopt, "")); },
+                     R"({"event":"message","conn":1,"dir":"server","ts":1700000000.123456,"opcode":"close","frames":1,"compressed":false,"length":0,"payload_b64":"","close_code":null,"close_reason":"","packet":17})"},
                     {"message/close reason not UTF-8",
                      [] {
                          MessageEvent m = closeMessage(1002, std::string("a\xff") + "b");
@@ -259,7 +278,7 @@ std::string sinkOutput(JsonlSinkOptions options) {
     {
         JsonlSink sink(out, options);
         for (std::uint32_t conn : {1u, 2u}) {
-            sink.onConnection({conn, v4(10, 0, 0, 1, 1000), v4(10, 0, 0, 2, 80), kTs, 1});
+            sink.onConnection({conn, v4(10, 0, 0, 1, 1000), v4(10, 0, 0, 2, 80), kTs, 1, {}});
             HandshakeEvent h = handshake();
             h.conn = conn;
             sink.onHandshake(h);

@@ -64,9 +64,19 @@ const std::vector<Case>& cases() {
     static const std::vector<Case> all = {
         {"connection",
          [](TextSink& s) {
-             s.onConnection({1, address(1, 53422), address(2, 8765), kTs, 3});
+             s.onConnection({1, address(1, 53422), address(2, 8765), kTs, 3, {}});
          },
          "3 0.000123 1 connection 127.0.0.1:53422 → 127.0.0.2:8765\n"},
+        {"connection inside TLS",
+         [](TextSink& s) {
+             ConnectionEvent e{1, address(1, 53422), address(2, 443), kTs, 3, {}};
+             e.tls = TlsConnectionInfo{"TLS 1.2",    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                                       "ws.example", {"http/1.1"},
+                                       "",           "missing"};
+             s.onConnection(e);
+         },
+         "3 0.000123 1 connection 127.0.0.1:53422 → 127.0.0.2:443 TLS 1.2 "
+         "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 sni=\"ws.example\" alpn=- keys=missing\n"},
         {"handshake",
          [](TextSink& s) {
              HandshakeEvent h;

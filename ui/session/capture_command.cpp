@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <csignal>
 
 #include "session/cli_common.h"
+#include "session/cli_key_log.h"
 #include "session/console_output.h"
 
 namespace sockscope::session {
@@ -104,6 +106,9 @@ std::string linkTypeName(int linkType) {
 
 }  // namespace
 
+// How often a followed key log is checked for new lines.
+constexpr std::chrono::milliseconds kKeyLogFollowInterval{250};
+
 int runCapture(const CaptureOptions& options) {
     if (options.listInterfaces) {
         return listInterfaces();
@@ -136,9 +141,16 @@ int runCapture(const CaptureOptions& options) {
     if (options.writePath == "-") {
         outputOptions.filter.kinds = 0;
     }
+    // Key logs are followed as they grow: a browser writes a connection's
+    // secrets as its handshake happens, often after the capture started.
+    CliKeyLog keys;
+    if (!keys.load(options.output.keyLogFiles, true, error)) {
+        fail(error);
+        return exit_status::Failure;
+    }
     DissectionOutput output(stdout, outputOptions, true);
     const std::unique_ptr<dissector::Dissector> dissector =
-        makeDissector(options.output, output.sink());
+        makeDissector(options.output, output.sink(), keys.keys(), true);
     const StopSignals stop;
     // Tests and scripts wait for this line before they start the traffic.
     writeLine(stderr, "sockscope-cli: capturing on " + options.interface + " (" +
@@ -158,10 +170,17 @@ int runCapture(const CaptureOptions& options) {
         }
         dissector->packet(packet);
     };
+    auto lastFollow = std::chrono::steady_clock::now();
     while (status == exit_status::Ok && !stop.requested()) {
         if (capture->poll(250, onPacket, stop.fd()) < 0) {
             fail(capture->error());
             status = exit_status::Failure;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now - lastFollow >= kKeyLogFollowInterval) {
+            lastFollow = now;
+            if (keys.follow())
+                dissector->keysAdded();
         }
     }
     dissector->finish();

@@ -40,10 +40,18 @@ bool DissectionOutput::flush() {
     return jsonl_ ? jsonl_->flush() : text_->flush();
 }
 
+// A browser writes a connection's secrets during its handshake; a short
+// connection can end before the capture's key log check saw them.
+constexpr std::int64_t kLiveKeyWaitSeconds = 2;
+
 std::unique_ptr<dissector::Dissector> makeDissector(const DissectionOutputOptions& options,
-                                                    dissector::DissectionSink& sink) {
+                                                    dissector::DissectionSink& sink,
+                                                    const dissector::KeyLog* keys, bool live) {
     dissector::DissectorOptions dissectorOptions;
     dissectorOptions.wsPorts = options.wsPorts;
+    dissectorOptions.keyLog = keys;
+    if (live)
+        dissectorOptions.tlsKeyWaitSeconds = kLiveKeyWaitSeconds;
     if (options.maxAnomaliesPerKind) {
         dissectorOptions.maxAnomaliesPerKind = *options.maxAnomaliesPerKind;
     }

@@ -12,9 +12,12 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace sockscope::dissector {
 class Dissector;
+class KeyLog;
 class JsonlSink;
 class TextSink;
 }  // namespace sockscope::dissector
@@ -29,6 +32,7 @@ struct DissectionOutputOptions {
     std::set<std::uint16_t> wsPorts;  // --ws-port
     // --max-anomalies (0: no limit); unset: DissectorOptions' default.
     std::optional<std::uint64_t> maxAnomaliesPerKind;
+    std::vector<std::string> keyLogFiles;  // --keylog: NSS key logs to decrypt TLS with
 };
 
 // The sink for `format` writing to `out`. Live output flushes every line.
@@ -49,8 +53,11 @@ private:
 };
 
 // A dissector with the command line's options (--ws-port, --max-anomalies)
-// writing to `sink`.
+// writing to `sink`, decrypting TLS with `keys` (which must outlive it; null:
+// none). `live`: a TLS connection's end waits briefly for keys still being written.
 std::unique_ptr<dissector::Dissector> makeDissector(const DissectionOutputOptions& options,
-                                                    dissector::DissectionSink& sink);
+                                                    dissector::DissectionSink& sink,
+                                                    const dissector::KeyLog* keys = nullptr,
+                                                    bool live = false);
 
 }  // namespace sockscope::session

@@ -4,6 +4,7 @@
 #include <sockscope/dissector/dissector.h>
 
 #include "session/cli_common.h"
+#include "session/cli_key_log.h"
 
 namespace sockscope::session {
 namespace {
@@ -26,9 +27,17 @@ int runRead(const ReadOptions& options) {
     static char buffer[1 << 20];
     std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
 
+    CliKeyLog keys;
+    if (!keys.load(options.output.keyLogFiles, false, error)) {
+        fail(error);
+        return exit_status::Failure;
+    }
+    if (reader->format() == dissector::CaptureFormat::Pcapng)
+        keys.addCaptureSecrets(options.path);
+
     DissectionOutput output(stdout, options.output, false);
     const std::unique_ptr<dissector::Dissector> dissector =
-        makeDissector(options.output, output.sink());
+        makeDissector(options.output, output.sink(), keys.keys());
     bool first = true;
     while (const std::optional<dissector::RawPacket> packet = reader->next()) {
         if (first) {

@@ -2,7 +2,7 @@
 // The passive WebSocket dissector: packets in, DissectionSink events out.
 // Tracks flows, reassembles TCP, finds HTTP upgrades on any port (or streams
 // without a handshake), and runs core's MessageReader in lenient mode on both
-// directions of every WebSocket connection.
+// directions of every WebSocket connection, decrypting TLS with a key log.
 
 #include <cstdint>
 #include <memory>
@@ -11,9 +11,11 @@
 #include <sockscope/core/limits.h>
 
 #include "sockscope/dissector/events.h"
+#include "sockscope/dissector/key_log.h"
 #include "sockscope/dissector/packet.h"
 #include "sockscope/dissector/packet_decoder.h"
 #include "sockscope/dissector/tcp_reassembler.h"
+#include "sockscope/dissector/tls_stream.h"
 
 namespace sockscope::dissector {
 
@@ -30,6 +32,17 @@ struct DissectorOptions {
     // are counted and summed up in one "anomalies-suppressed" anomaly when
     // the connection ends, so a garbage stream cannot print millions of lines.
     std::uint64_t maxAnomaliesPerKind = 100;
+    // TLS: a connection whose client starts with a ClientHello is decrypted
+    // with these keys (null: none; it is still shown as TLS) and its
+    // plaintext dissected like cleartext. The key log must outlive the
+    // dissector; after adding keys to it, call Dissector::keysAdded().
+    const KeyLog* keyLog = nullptr;
+    TlsLimits tls;                            // per connection
+    std::size_t maxTlsHeldBytes = 64u << 20;  // records held for keys, all connections
+    // Live capture: a TLS connection that ended before its keys were in the
+    // key log waits this long (capture time) for them before it ends; 0: it
+    // ends at once (reading a file, whose key log is complete).
+    std::int64_t tlsKeyWaitSeconds = 0;
 };
 
 class Dissector {
@@ -38,6 +51,9 @@ public:
     ~Dissector();
 
     void packet(const RawPacket& packet);
+    // The key log gained keys: TLS connections that found none try again
+    // (decrypting the records they held, within TlsLimits::maxHeldBytes).
+    void keysAdded();
     // End of the capture: flushes buffered bytes and ends every open connection (capture-end).
     void finish();
 

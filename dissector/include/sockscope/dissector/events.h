@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,12 +19,28 @@ namespace sockscope::dissector {
 
 enum class Direction : std::uint8_t { Client, Server };  // the sender
 
+// What a TLS connection is, as far as its handshake showed (RFC 8446 §4.1,
+// RFC 5246 §7.4.1; SNI RFC 6066 §3; ALPN RFC 7301).
+struct TlsConnectionInfo {
+    std::string version;      // "TLS 1.2", "TLS 1.3"; empty when no ServerHello was seen
+    std::string cipherSuite;  // IANA name, e.g. "TLS_AES_128_GCM_SHA256"
+    std::string serverName;   // SNI; empty when the client sent none
+    std::vector<std::string> alpnOffered;
+    std::string alpnSelected;  // empty when none was selected (or not yet decrypted)
+    // "found", "partial", "missing" (not in the key log), "not-decryptable"
+    // (unsupported version or suite), "pending" (no ServerHello seen)
+    std::string keys;
+};
+
 struct ConnectionEvent {
     std::uint32_t conn = 0;
     SocketAddress client;  // the side that sent the upgrade request (or the SYN)
     SocketAddress server;
     Timestamp ts;
     std::uint64_t packet = 0;
+    // Set for a connection inside TLS: every later event of it describes the
+    // decrypted bytes.
+    std::optional<TlsConnectionInfo> tls;
 };
 
 struct HandshakeEvent {
@@ -73,6 +90,10 @@ struct SegmentEvent {
     std::uint64_t streamOffset = 0;
     std::uint64_t length = 0;
     PacketLocation at;
+    // Inside TLS the stream is the decrypted one, whose bytes are in no
+    // packet: here they are (valid during the call), and `at` names the
+    // packet that completed their record, at offset 0.
+    std::span<const std::uint8_t> decrypted;
 };
 
 struct MessageEvent {
