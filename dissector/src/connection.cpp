@@ -6,43 +6,6 @@
 #include <sockscope/core/handshake.h>
 
 namespace sockscope::dissector::detail {
-namespace {
-
-// Bytes a side may hold before the connection's nature is known (enough for
-// two large frames when recognising a stream without its handshake).
-constexpr std::size_t kMaxPending = 1u << 20;
-// Chained frames that count as evidence of WebSocket without a handshake.
-constexpr int kFramesForEvidence = 2;
-// Where a decrypted stream resumes after TCP lost some of its records: far
-// enough that no frame in progress could reach it.
-constexpr std::uint64_t kUnknownPlaintextGap = std::uint64_t{1} << 40;
-
-std::string keyStatusName(TlsKeyStatus status) {
-    switch (status) {
-        case TlsKeyStatus::Found:
-            return "found";
-        case TlsKeyStatus::Partial:
-            return "partial";
-        case TlsKeyStatus::Missing:
-            return "missing";
-        case TlsKeyStatus::NotDecryptable:
-            return "not-decryptable";
-        case TlsKeyStatus::Pending:
-            break;
-    }
-    return "pending";
-}
-
-TlsConnectionInfo tlsConnectionInfo(const TlsInfo& info) {
-    TlsConnectionInfo out;
-    out.version = info.versionName;
-    out.cipherSuite = info.cipherSuiteName;
-    out.serverName = info.serverName;
-    out.alpnOffered = info.alpnOffered;
-    out.alpnSelected = info.alpnSelected;
-    out.keys = keyStatusName(info.keys);
-    return out;
-}
 
 std::vector<std::pair<std::string, std::string>> headerPairs(const HttpFields& fields) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -50,6 +13,14 @@ std::vector<std::pair<std::string, std::string>> headerPairs(const HttpFields& f
         out.emplace_back(f.name, f.value);
     return out;
 }
+
+namespace {
+
+// Bytes a side may hold before the connection's nature is known (enough for
+// two large frames when recognising a stream without its handshake).
+constexpr std::size_t kMaxPending = 1u << 20;
+// Chained frames that count as evidence of WebSocket without a handshake.
+constexpr int kFramesForEvidence = 2;
 
 // What the client offered, rebuilt from its request, so the response can be
 // checked the way the client itself would (RFC 6455 §4.1).
@@ -151,11 +122,8 @@ void Connection::finish(const StreamOrigin& origin) {
     if (ended_)
         return;
     ended_ = true;
-    if (tls_) {
-        tlsOrigin_ = origin;
-        tls_->finish();
-        announceTls(origin);  // a TLS connection shows even when nothing was decrypted
-    }
+    if (tls_)
+        finishTls(origin);
     if (conn_ == 0)
         return;
     const bool closed =
@@ -266,11 +234,8 @@ void Connection::expireKeyWait(const StreamOrigin& origin) {
 
 void Connection::end(const StreamOrigin& origin) {
     ended_ = true;
-    if (tls_) {
-        tlsOrigin_ = origin;
-        tls_->finish();
-        announceTls(origin);  // a TLS connection shows even when nothing was decrypted
-    }
+    if (tls_)
+        finishTls(origin);
     if (conn_ == 0)
         return;
     const bool closed =
@@ -301,6 +266,10 @@ void Connection::classify(Side& side, const StreamOrigin& origin) {
         }
     }
     const std::uint8_t first = side.pending.front();
+    if (tls_ && &side != client_ && first == 'H') {
+        tryResponseWithoutRequest(side, origin);  // the request stayed encrypted
+        return;
+    }
     if (first >= 'A' && first <= 'Z') {
         tryRequest(side, origin);  // a handshake wins over --ws-port
         return;
@@ -434,110 +403,8 @@ void Connection::announce(Side& client, const StreamOrigin& origin) {
     client_ = &client;
     conn_ = shared_.nextConnId++;
     ConnectionEvent e{conn_, client.address, other(client).address, origin.ts, origin.packet, {}};
-    if (tls_)
-        e.tls = tlsConnectionInfo(tls_->info());
+    e.tls = tlsInfo();
     shared_.sink->onConnection(e);
-}
-
-void Connection::startTls(Side& client, const StreamOrigin& origin) {
-    client_ = &client;
-    tlsBridge_ = std::make_unique<TlsBridge>(*this);
-    tls_ = std::make_unique<TlsStream>(*tlsBridge_, shared_.options.keyLog, shared_.options.tls);
-    // The ciphertext held so far goes to the decoder; from here on the sides'
-    // held bytes are decrypted ones.
-    for (Side* side : {&client, &other(client)}) {
-        std::vector<std::uint8_t> held = std::move(side->pending);
-        tls_->startAt(directionOf(*side), held.empty() ? 0 : side->pendingOffset);
-        side->pending = {};
-        side->pendingRuns = {};
-        side->pendingOffset = 0;
-        if (!held.empty())
-            feedTls(*side, held, origin);
-    }
-}
-
-void Connection::feedTls(Side& side, std::span<const std::uint8_t> bytes,
-                         const StreamOrigin& origin) {
-    tlsOrigin_ = origin;
-    tls_->feed(directionOf(side), bytes);
-    // Announced after the whole segment: a TLS 1.3 server's first flight
-    // carries its ALPN choice (EncryptedExtensions) right after the ServerHello.
-    if (tlsInfoKnown_ || !earlyTlsAnomalies_.empty())
-        announceTls(origin);
-    const std::size_t held = tls_->heldBytes();
-    shared_.tlsHeldBytes += held - std::min(held, tlsHeld_);
-    shared_.tlsHeldBytes -= std::min(shared_.tlsHeldBytes, tlsHeld_ - std::min(tlsHeld_, held));
-    tlsHeld_ = held;
-    if (shared_.tlsHeldBytes > shared_.options.maxTlsHeldBytes && held > 0) {
-        // Records waiting for keys, over all connections: this one gives up
-        // its held records (and says so) rather than memory growing.
-        tls_->dropHeldRecords();
-        shared_.tlsHeldBytes -= std::min(shared_.tlsHeldBytes, tlsHeld_);
-        tlsHeld_ = 0;
-    }
-}
-
-void Connection::announceTls(const StreamOrigin& origin) {
-    if (conn_ == 0)
-        announce(*client_, origin);
-    for (EarlyTlsAnomaly& early : earlyTlsAnomalies_) {
-        const TlsAnomalyInfo& info = tlsAnomalyInfo(early.kind);
-        anomaly(early.dir, std::string(info.id), std::string(info.rfc), std::move(early.detail),
-                origin);
-    }
-    earlyTlsAnomalies_.clear();
-}
-
-void Connection::keysAdded(const StreamOrigin& origin) {
-    if (!tls_ || !tls_->waitingForKeys())
-        return;
-    tlsOrigin_ = origin;
-    tls_->retryKeys();
-    const std::size_t held = tls_->heldBytes();
-    shared_.tlsHeldBytes -= std::min(shared_.tlsHeldBytes, tlsHeld_ - std::min(tlsHeld_, held));
-    tlsHeld_ = held;
-    if (waitingToEnd())
-        endIfBothEnded(origin);
-}
-
-void Connection::TlsBridge::onPlaintext(Direction dir, std::span<const std::uint8_t> bytes,
-                                        std::uint64_t recordStart, std::uint64_t recordEnd) {
-    (void)recordStart;
-    (void)recordEnd;
-    Connection& c = connection_;
-    c.announceTls(c.tlsOrigin_);
-    Side& side = c.sideOf(dir);
-    // The decrypted bytes lie in no packet: they are attributed to the one
-    // that completed their record.
-    const StreamOrigin origin{c.tlsOrigin_.packet, 0, c.tlsOrigin_.ts};
-    if (side.plaintextAfterGap) {
-        // How much plaintext the lost records held is unknown; the WebSocket
-        // side resynchronises on frame headers (it never trusts this length).
-        side.plaintextAfterGap = false;
-        side.onApplicationGap(side.plaintextOffset, kUnknownPlaintextGap, origin);
-        side.plaintextOffset += kUnknownPlaintextGap;
-    }
-    side.onApplicationData(bytes, side.plaintextOffset, origin);
-    side.plaintextOffset += bytes.size();
-}
-
-void Connection::TlsBridge::onInfo(const TlsInfo& info) {
-    if (info.keys != TlsKeyStatus::Pending)
-        connection_.tlsInfoKnown_ = true;
-}
-
-void Connection::TlsBridge::onAnomaly(Direction dir, TlsAnomaly kind, std::string detail,
-                                      std::uint64_t streamOffset) {
-    Connection& c = connection_;
-    detail += " (TLS stream offset " + std::to_string(streamOffset) + ")";
-    if (c.conn_ == 0) {
-        constexpr std::size_t kMaxEarly = 16;  // a ClientHello raises a few at most
-        if (c.earlyTlsAnomalies_.size() < kMaxEarly)
-            c.earlyTlsAnomalies_.push_back({dir, kind, std::move(detail)});
-        return;
-    }
-    const TlsAnomalyInfo& info = tlsAnomalyInfo(kind);
-    c.anomaly(dir, std::string(info.id), std::string(info.rfc), std::move(detail), c.tlsOrigin_);
 }
 
 void Connection::becomeWebSocket(Side& client, std::optional<DeflateParams> deflate,

@@ -1,8 +1,8 @@
 #pragma once
 // One TCP connection: both directions reassembled, TLS decrypted when the
-// client starts with a ClientHello, the HTTP upgrade found in the (plain or
-// decrypted) bytes (or a WebSocket stream recognised without one), then a
-// WebSocketDirection per direction.
+// client starts with a ClientHello (connection_tls.cpp), the HTTP upgrade
+// found in the (plain or decrypted) bytes (or a WebSocket stream recognised
+// without one), then a WebSocketDirection per direction.
 
 #include <cstdint>
 #include <memory>
@@ -26,6 +26,9 @@ struct DissectorShared {
     PayloadBuffers payloadBuffers;            // DirectionContext::payloads
     std::size_t tlsHeldBytes = 0;             // TLS records held for keys, all connections together
 };
+
+// Fields as HandshakeEvent keeps them, in order (connection.cpp and connection_tls.cpp).
+std::vector<std::pair<std::string, std::string>> headerPairs(const HttpFields& fields);
 
 class Connection {
 public:
@@ -104,9 +107,18 @@ private:
         Connection& connection_;
     };
 
+    // TLS (connection_tls.cpp).
     void startTls(Side& client, const StreamOrigin& origin);
     void feedTls(Side& side, std::span<const std::uint8_t> bytes, const StreamOrigin& origin);
     void announceTls(const StreamOrigin& origin);
+    void finishTls(const StreamOrigin& origin);
+    void reportHeldNoKey(const StreamOrigin& origin);
+    bool liveKeyWait() const {
+        return shared_.options.keyLog != nullptr && shared_.options.tlsKeyWaitSeconds > 0 &&
+               !ended_ && !noKeyWaitOver_;
+    }
+    void tryResponseWithoutRequest(Side& server, const StreamOrigin& origin);
+    std::optional<TlsConnectionInfo> tlsInfo() const;
     Side& sideOf(Direction dir) { return dir == Direction::Client ? *client_ : other(*client_); }
     void classify(Side& side, const StreamOrigin& origin);
     void tryRequest(Side& side, const StreamOrigin& origin);
@@ -138,9 +150,8 @@ private:
     // TLS (set once the client's first bytes are a ClientHello).
     std::unique_ptr<TlsBridge> tlsBridge_;
     std::unique_ptr<TlsStream> tls_;
-    StreamOrigin tlsOrigin_;     // the packet whose bytes the TLS decoder is reading
-    bool tlsInfoKnown_ = false;  // the ServerHello was seen: the connection can be announced
-    std::size_t tlsHeld_ = 0;    // our share of DissectorShared::tlsHeldBytes
+    StreamOrigin tlsOrigin_;                 // the packet whose bytes the TLS decoder is reading
+    std::size_t tlsHeld_ = 0;                // our share of DissectorShared::tlsHeldBytes
     std::optional<Timestamp> keyWaitSince_;  // see waitingToEnd()
     // TLS anomalies seen before the connection was announced (it is, right
     // after the segment that raised them: its event then says the most).
@@ -150,6 +161,12 @@ private:
         std::string detail;
     };
     std::vector<EarlyTlsAnomaly> earlyTlsAnomalies_;
+    // Live capture: "no key" waits (tlsKeyWaitSeconds of capture time) for
+    // the key log to catch up, as a browser writes it during the handshake
+    // and the capture reads it a moment later; found keys drop these.
+    std::vector<EarlyTlsAnomaly> heldNoKey_;
+    std::optional<Timestamp> noKeySince_;
+    bool noKeyWaitOver_ = false;
 };
 
 }  // namespace sockscope::dissector::detail

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <system_error>
 
 #include "pcapng_format.h"
@@ -31,8 +32,11 @@ std::string hex32(std::uint32_t v) {
 
 class Walker {
 public:
-    Walker(std::span<const std::uint8_t> file, PcapngSecretsLimits limits, PcapngSecrets& out)
-        : file_(file), limits_(limits), out_(out) {}
+    // `passed(offset)` is told, now and then, that the walk will not look
+    // before `offset` again.
+    Walker(std::span<const std::uint8_t> file, PcapngSecretsLimits limits, PcapngSecrets& out,
+           std::function<void(std::uint64_t)> passed = {})
+        : file_(file), limits_(limits), out_(out), passed_(std::move(passed)) {}
 
     void run() {
         if (file_.size() < 12 || raw32(0) != pcapng::kSectionHeaderBlock) {
@@ -77,6 +81,10 @@ public:
             if (read32(offset) == kDecryptionSecretsBlock)
                 secretsBlock(offset, length);
             offset += length;
+            if (passed_ && offset - lastPassed_ >= kPassedStep) {
+                passed_(offset);
+                lastPassed_ = offset;
+            }
         }
     }
 
@@ -154,6 +162,9 @@ private:
     PcapngSecrets& out_;
     bool swapped_ = false;
     std::uint64_t total_ = 0;
+    std::function<void(std::uint64_t)> passed_;
+    static constexpr std::uint64_t kPassedStep = 8u << 20;
+    std::uint64_t lastPassed_ = 0;
 };
 
 std::string errnoText() {
@@ -194,7 +205,21 @@ PcapngSecrets readPcapngSecrets(const std::string& path, PcapngSecretsLimits lim
         out.error = "cannot map " + path + ": " + errnoText();
         return out;
     }
-    out = readPcapngSecrets(std::span(static_cast<const std::uint8_t*>(mapped), size), limits);
+    // Every page of a capture of small packets holds a block header, so the
+    // walk touches the whole file: pages behind it are dropped from the
+    // mapping (they stay in the page cache), or a 1 GB capture would cost
+    // 1 GB of resident memory.
+    auto* const base = static_cast<std::uint8_t*>(mapped);
+    const auto pageSize = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    std::uint64_t released = 0;
+    const auto release = [&](std::uint64_t passed) {
+        const std::uint64_t upTo = passed / pageSize * pageSize;
+        if (upTo > released) {
+            ::madvise(base + released, upTo - released, MADV_DONTNEED);
+            released = upTo;
+        }
+    };
+    Walker(std::span<const std::uint8_t>(base, size), limits, out, release).run();
     ::munmap(mapped, size);
     if (!out.error.empty())
         out.error = path + ": " + out.error;

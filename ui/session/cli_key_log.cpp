@@ -4,6 +4,8 @@
 
 #include <QString>
 
+#include <filesystem>
+
 #include "session/cli_common.h"
 
 namespace sockscope::session {
@@ -22,6 +24,15 @@ bool CliKeyLog::load(const std::vector<std::string>& files, bool following, std:
     for (std::size_t i = 0; i < files.size(); ++i) {
         const std::string& path = files[i];
         std::uint64_t offset = 0;
+        const bool last = i + 1 == files.size();
+        std::error_code ignored;
+        if (following && last && !std::filesystem::exists(path, ignored)) {
+            // Started before the browser or runtime that will write it.
+            warn("--keylog: " + path + " does not exist yet; it is read once it appears");
+            followed_ = {path, 0};
+            used_ = true;
+            continue;
+        }
         if (!log_.followFile(path, offset, error)) {
             error = "--keylog: " + error;
             return false;
@@ -54,6 +65,9 @@ bool CliKeyLog::follow() {
         return false;
     const std::uint64_t before = log_.generation();
     std::string error;
+    std::error_code ignored;
+    if (!std::filesystem::exists(path, ignored))
+        return false;  // not written yet (load said so), or moved away for a moment
     if (!log_.followFile(path, offset, error))
         warn("--keylog: " + error);
     reportIssues(path);

@@ -17,7 +17,8 @@ class CliKeyLog {
 public:
     // Reads every file; false and a one-line reason when one cannot be read.
     // `following` (a live capture): a file's unfinished last line waits for
-    // the rest; with several files, only the last one may end unfinished.
+    // the rest; with several files, only the last one may end unfinished,
+    // or not exist yet (a warning says so; it is read once it appears).
     bool load(const std::vector<std::string>& files, bool following, std::string& error);
     // The key logs embedded in a pcapng capture file (none in a pcap or on stdin).
     void addCaptureSecrets(const std::string& capturePath);
