@@ -23,6 +23,7 @@ const QString kServe = QStringLiteral("serve");
 const QString kConnect = QStringLiteral("connect");
 const QString kRead = QStringLiteral("read");
 const QString kCapture = QStringLiteral("capture");
+const QString kConform = QStringLiteral("conform");
 
 // libpcap takes the kernel buffer size as an int (pcap_set_buffer_size), so
 // 2 GiB - 1 byte is the most it can be asked for: 2047 whole MiB.
@@ -389,6 +390,116 @@ CliRequest parseCapture(const QStringList& arguments, const CommonOptions& commo
     return request;
 }
 
+CliRequest parseConform(const QStringList& arguments, const CommonOptions& common) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs the conformance suite (RFC 6455 and RFC 7692, in the spirit of the Autobahn\n"
+        "TestSuite) against a server, or with --serve against a client. One line per case,\n"
+        "then one per group and one overall: pass, non-strict (the right action done less\n"
+        "exactly, e.g. another close code), fail, unsupported (permessage-deflate declined).\n"
+        "\n"
+        "Testing a server: conform ws://HOST:PORT/ opens one connection per case.\n"
+        "Testing a client: conform --serve PORT -- CMD ARGS... listens on PORT and runs CMD\n"
+        "once per case (never through a shell) with the case's URL ws://HOST:PORT/case/ID as\n"
+        "its last argument and in $SOCKSCOPE_CONFORM_URL. The client connects to that URL\n"
+        "and sends every message it receives back, with its type, until the tester closes\n"
+        "(sockscope-cli connect --echo does this). With -v its stderr is passed through.\n"
+        "\n"
+        "Exit status 0 when every case passed strictly, 1 otherwise, 2 for bad usage."));
+    const QCommandLineOption serve(
+        QStringLiteral("serve"),
+        QStringLiteral("Test a client: listen on this port (0: any free port) and run the "
+                       "command after -- once per case."),
+        QStringLiteral("port"));
+    const QCommandLineOption host(QStringLiteral("host"),
+                                  QStringLiteral("Address --serve listens on (default 127.0.0.1)."),
+                                  QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption cases(
+        QStringLiteral("cases"),
+        QStringLiteral("Only these cases: ids and patterns, comma-separated (1.*,6.4.*,7.3.2)."),
+        QStringLiteral("list"));
+    const QCommandLineOption format(QStringLiteral("format"),
+                                    QStringLiteral("Output format: text (default) or jsonl."),
+                                    QStringLiteral("format"), QStringLiteral("text"));
+    const QCommandLineOption timeout(
+        QStringLiteral("timeout"),
+        QStringLiteral("Seconds a case may take (default 5; the 16 MiB cases get 4 times "
+                       "as long)."),
+        QStringLiteral("seconds"));
+    const QCommandLineOption list(QStringLiteral("list"),
+                                  QStringLiteral("List the selected cases and exit."));
+    parser.addOptions(
+        {common.help, common.version, common.verbose, serve, host, cases, format, timeout, list});
+    parser.addPositionalArgument(kConform, QStringLiteral("Run the conformance suite."));
+    parser.addPositionalArgument(QStringLiteral("url"),
+                                 QStringLiteral("ws://host:port/path of the server to test."),
+                                 QStringLiteral("[url | -- CMD ARGS...]"));
+    if (!parser.parse(arguments)) {
+        return usageError(parser.errorText());
+    }
+    if (parser.isSet(common.help)) {
+        return showText(parser.helpText());
+    }
+    if (parser.isSet(common.version)) {
+        return showText(versionText());
+    }
+    CliRequest request;
+    request.command = CliRequest::Command::Conform;
+    session::ConformOptions& options = request.conform;
+    const QStringList positional = parser.positionalArguments().mid(1);
+    options.serve = parser.isSet(serve);
+    options.list = parser.isSet(list);
+    if (options.serve) {
+        bool ok = false;
+        const uint port = parser.value(serve).toUInt(&ok);
+        if (!ok || port > 65535) {
+            return usageError(u"conform: --serve '" + parser.value(serve) +
+                              u"' is not a port number");
+        }
+        options.port = static_cast<quint16>(port);
+        const QString hostText = parser.value(host);
+        options.host = hostText == u"localhost" ? QHostAddress(QHostAddress::LocalHost)
+                                                : QHostAddress(hostText);
+        if (options.host.isNull()) {
+            return usageError(u"conform: --host '" + hostText + u"' is not an IP address");
+        }
+        options.command = positional;
+        if (options.command.isEmpty() && !options.list) {
+            return usageError(
+                QStringLiteral("conform: --serve needs the client to run: -- CMD ARGS..."));
+        }
+    } else if (!options.list) {
+        if (positional.isEmpty()) {
+            return usageError(
+                QStringLiteral("conform: a server URL is required (or --serve PORT -- CMD)"));
+        }
+        if (positional.size() > 1) {
+            return usageError(u"conform: unexpected argument '" + positional.at(1) + u'\'');
+        }
+        options.url = positional.first();
+    }
+    options.cases = parser.value(cases);
+    const QString formatText = parser.value(format);
+    if (formatText == u"text") {
+        options.format = session::OutputFormat::Text;
+    } else if (formatText == u"jsonl") {
+        options.format = session::OutputFormat::Jsonl;
+    } else {
+        return usageError(u"conform: --format '" + formatText + u"' is not text or jsonl");
+    }
+    if (parser.isSet(timeout)) {
+        bool ok = false;
+        const double seconds = parser.value(timeout).toDouble(&ok);
+        if (!ok || seconds < 0.1 || seconds > 3600) {
+            return usageError(u"conform: --timeout '" + parser.value(timeout) +
+                              u"' is not a number of seconds from 0.1 to 3600");
+        }
+        options.timeoutMs = static_cast<int>(seconds * 1000);
+    }
+    options.verbose = parser.isSet(common.verbose);
+    return request;
+}
+
 QString mainHelp() {
     return QStringLiteral(
         "Usage: sockscope-cli <command> [options]\n"
@@ -406,6 +517,9 @@ QString mainHelp() {
         "  capture -i IFACE [-f BPF] [-w out.pcapng] [--buffer-size MIB] [--format text|jsonl]\n"
         "          [--ws-port N]... [--keylog KEYS]...\n"
         "      Capture live and dissect as packets arrive; capture -D lists interfaces.\n"
+        "  conform URL | --serve PORT -- CMD ARGS... [--cases LIST] [--format text|jsonl]\n"
+        "          [--timeout SECONDS] [--list]\n"
+        "      Run the conformance suite against a server, or against a client run per case.\n"
         "\n"
         "Options:\n"
         "  -h, --help     Show this help (or a command's help: sockscope-cli serve --help).\n"
@@ -435,6 +549,9 @@ CliRequest parseCliArguments(const QStringList& arguments) {
     if (command == kCapture) {
         return parseCapture(arguments, common);
     }
+    if (command == kConform) {
+        return parseConform(arguments, common);
+    }
     if (first.isSet(common.version)) {
         return showText(versionText());
     }
@@ -442,8 +559,8 @@ CliRequest parseCliArguments(const QStringList& arguments) {
         return showText(mainHelp());
     }
     if (command.isEmpty()) {
-        session::printError(
-            QStringLiteral("no command given (serve, connect, read, capture; see --help)"));
+        session::printError(QStringLiteral(
+            "no command given (serve, connect, read, capture, conform; see --help)"));
         return exitWith(Usage);
     }
     return usageError(u"unknown command '" + command + u'\'');

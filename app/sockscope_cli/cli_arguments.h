@@ -5,6 +5,7 @@
 #include <QStringList>
 
 #include "session/capture_command.h"
+#include "session/conform_command.h"
 #include "session/connect_command.h"
 #include "session/read_command.h"
 #include "session/serve_command.h"
@@ -12,13 +13,14 @@
 namespace sockscope::cli {
 
 struct CliRequest {
-    enum class Command { Exit, Serve, Connect, Read, Capture };
+    enum class Command { Exit, Serve, Connect, Read, Capture, Conform };
     Command command = Command::Exit;
     int exitStatus = 0;  // for Command::Exit
     session::ServeOptions serve;
     session::ConnectOptions connect;
     session::ReadOptions read;
     session::CaptureOptions capture;
+    session::ConformOptions conform;
 };
 
 CliRequest parseCliArguments(const QStringList& arguments);

@@ -53,6 +53,17 @@ int main(int argc, char** argv) {
             }
             return QCoreApplication::exec();
         }
+        case CliRequest::Command::Conform: {
+            session::ConformCommand conform(std::move(request.conform));
+            QObject::connect(&conform, &session::ConformCommand::finished, &app,
+                             &QCoreApplication::exit, Qt::QueuedConnection);
+            QObject::connect(&termination, &session::TerminationSignals::terminationRequested,
+                             &conform, &session::ConformCommand::interrupt);
+            if (!conform.start()) {
+                return conform.exitStatus();
+            }
+            return QCoreApplication::exec();
+        }
     }
     return session::exit_status::Failure;
 }

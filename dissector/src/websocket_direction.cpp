@@ -190,11 +190,18 @@ bool WebSocketDirection::onFrame(const FrameHeader& header, const FrameOffsets& 
     locator_.dropBefore(offsets.header);
     if (!isControlOpcode(header.opcode) && !isReservedOpcode(header.opcode) && !header.rsv1 &&
         !message_.compressed) {
-        // The payload is appended to the message as is: one allocation, not a doubling series.
-        const std::uint64_t wanted = std::min<std::uint64_t>(
-            context_.options->maxPayloadKept, message_.payload.size() + header.payloadLength);
-        if (wanted > message_.payload.capacity())
-            reservePayload(static_cast<std::size_t>(wanted));
+        // The payload is appended to the message as is: a single-frame message
+        // gets one allocation of its size. A fragmented one grows at least
+        // twofold each time: room for just one more fragment would copy the
+        // message so far again at every fragment (quadratic in the fragments).
+        const std::uint64_t kept = context_.options->maxPayloadKept;
+        const std::uint64_t wanted =
+            std::min<std::uint64_t>(kept, message_.payload.size() + header.payloadLength);
+        const std::size_t capacity = message_.payload.capacity();
+        if (wanted > capacity)
+            reservePayload(static_cast<std::size_t>(
+                capacity == 0 ? wanted
+                              : std::max(wanted, std::min<std::uint64_t>(kept, 2 * capacity))));
     }
     context_.sink->onFrame(e);
     if (header.rsv1 && !handshakeSeen_ && !compressionUnknownReported_) {

@@ -4,8 +4,9 @@
 namespace sockscope {
 
 // Local policy bounds; exceeding one is a violation with close code 1009.
-// The defaults admit 16 MiB messages in up to 65 536 fragments (Autobahn
-// case 9) while keeping memory proportional to the payload actually received.
+// The defaults admit 16 MiB messages in up to 131 072 fragments (the
+// conformance suite's group 9) while keeping memory proportional to the
+// payload actually received, not to the number of fragments.
 struct Limits {
     std::uint64_t maxFrameSize = 64ull << 20;
     std::uint64_t maxMessageSize = 64ull << 20;  // after decompression
