@@ -3,8 +3,9 @@
 # sample capture under a virtual X display (Xvfb, 1600x1000), driven with
 # xdotool as a person would (clicks on rows and tabs), captured with
 # ImageMagick into docs/screenshots/ (the console too, against a
-# `sockscope-cli serve --echo` on port 39301). Installs xvfb, xdotool and imagemagick
-# when missing. The click positions match the first-start layout at that
+# `sockscope-cli serve --echo` on port 39301, and a wss:// capture made by
+# scripts/make_tls_capture.py). Installs xvfb, xdotool, imagemagick and
+# openssl when missing. The click positions match the first-start layout at that
 # screen size; if the layout changes, look at the PNGs and adjust them here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,33 @@ drive() {
     click 111 607  # Handshake
     import -window root "$out/handshake.png"
     console "$out"
+    tls "$out"
+}
+
+# wss://: a chat inside TLS 1.3 made by scripts/make_tls_capture.py, which
+# Sockscope decrypts with the key log the pcapng carries; the handshake pane
+# with its TLS section.
+tls() {
+    local out=$1
+    kill $app_pid 2>/dev/null || true
+    wait $app_pid 2>/dev/null || true
+    tls_dir=$(mktemp -d)
+    python3 scripts/make_tls_capture.py "$tls_dir/wss.pcapng"
+    build/bin/sockscope "$tls_dir/wss.pcapng" &
+    app_pid=$!
+    trap 'kill $app_pid 2>/dev/null || true; rm -rf "$tls_dir"' EXIT
+    local wid=""
+    for _ in $(seq 50); do  # at most 10 s for the window
+        wid=$(xdotool search --onlyvisible --name "Sockscope" 2>/dev/null | head -1 || true)
+        [ -n "$wid" ] && break
+        sleep 0.2
+    done
+    [ -n "$wid" ] || { echo "the window did not appear" >&2; return 1; }
+    sleep 1
+    xdotool windowfocus "$wid"
+    click 115 47   # connection 1
+    click 111 607  # Handshake
+    import -window root "$out/tls.png"
 }
 
 # The console: a client tab talking to `sockscope-cli serve --echo`, its raw
@@ -89,7 +117,7 @@ fi
 
 ./scripts/setup.sh
 missing=()
-for p in xvfb xdotool imagemagick; do
+for p in xvfb xdotool imagemagick openssl; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then

@@ -55,6 +55,11 @@ CaptureDocument::CaptureDocument(QObject* parent) : QObject(parent) {
     limitMallocHoarding();
     connect(&loader_, &CaptureLoader::batchReady, this, &CaptureDocument::received);
     connect(&loader_, &CaptureLoader::progress, this, &CaptureDocument::progress);
+    // Queued like the batches, so it arrives before the first of them.
+    connect(&loader_, &CaptureLoader::keysLoaded, this, [this](const KeyLogReport& report) {
+        keyReport_ = report;
+        emit keysLoaded(report);
+    });
     connect(&loader_, &CaptureLoader::finished, this,
             [this](const QString& error, dissector::CaptureFormat) { loaderFinished(error); });
 }
@@ -78,6 +83,7 @@ bool CaptureDocument::open(const QString& path, dissector::DissectorOptions opti
     // The format from the magic, so payloads can be read while the file still loads.
     format_ = isPcapng(mapped_) ? dissector::CaptureFormat::Pcapng : dissector::CaptureFormat::Pcap;
     error_.clear();
+    loader_.setKeyLog(keys_);
     if (!loader_.start(path, std::move(options))) {
         error_ = tr("a capture is still loading");
         return false;
@@ -94,6 +100,7 @@ bool CaptureDocument::openLive(const dissector::LiveCaptureOptions& capture,
         return false;
     }
     QString error;
+    loader_.setKeyLog(keys_);
     if (!loader_.startLive(capture, std::move(options), error)) {
         error_ = error;
         return false;
@@ -109,6 +116,7 @@ bool CaptureDocument::openStream(int fd, const QString& name, dissector::Dissect
         return false;
     }
     QString error;
+    loader_.setKeyLog(keys_);
     if (!loader_.startStream(fd, name, std::move(options), error)) {
         error_ = error;
         return false;
@@ -285,13 +293,17 @@ PayloadReader CaptureDocument::reader() const {
 }
 
 FrameBytes CaptureDocument::frameBytes(RowId frame, std::size_t limit) const {
+    if (frame < index_.frameCount() && index_.decrypted(index_.frame(frame).conn))
+        mapSpill();
     return reader().frame(frame, limit);
 }
 
 MessageBytes CaptureDocument::messageBytes(RowId message, std::size_t limit) const {
-    if (message < index_.messageCount() &&
-        (index_.message(message).flags & message_flag::Compressed))
-        mapSpill();
+    if (message < index_.messageCount()) {
+        const MessageRecord m = index_.message(message);
+        if ((m.flags & message_flag::Compressed) || index_.decrypted(m.conn))
+            mapSpill();
+    }
     return reader().message(message, limit);
 }
 

@@ -26,6 +26,14 @@ public:
     explicit CaptureDocument(QObject* parent = nullptr);
     ~CaptureDocument() override;
 
+    // The TLS keys for the capture opened next (open, openLive, openStream):
+    // a key log file (followed as it grows for a live one); a pcapng file's
+    // Decryption Secrets Blocks are used in any case.
+    void setKeyLog(const KeyLogSource& keys) { keys_ = keys; }
+    const KeyLogSource& keyLog() const { return keys_; }
+    // What loading the keys found (see keysLoaded()).
+    const KeyLogReport& keyReport() const { return keyReport_; }
+
     // Starts loading; false when the file cannot be opened for mapping, or this
     // document already holds a capture (error() says why).
     bool open(const QString& path, dissector::DissectorOptions options = {});
@@ -67,6 +75,8 @@ public:
     bool held() const { return holds_ > 0; }
 
     const CaptureIndex& index() const { return index_; }
+    // The temporary file holding decompressed payloads and decrypted streams.
+    QString spillPath() const { return spill_.fileName(); }
     FrameBytes frameBytes(RowId frame, std::size_t limit) const;
     MessageBytes messageBytes(RowId message, std::size_t limit) const;
 
@@ -77,6 +87,8 @@ signals:
     void progress(qint64 bytesRead, qint64 bytesTotal);
     // After every batch of a live capture (for the status bar).
     void liveStatus(quint64 packets, quint64 droppedPackets);
+    // The TLS keys were read (before the first rows), or a followed key log changed.
+    void keysLoaded(const sockscope::ui::KeyLogReport& report);
     void finished(const QString& error);
 
 private:
@@ -94,6 +106,8 @@ private:
 
     QString path_;
     QString error_;
+    KeyLogSource keys_;
+    KeyLogReport keyReport_;
     bool started_ = false;
     bool loading_ = false;
     CaptureIndex index_;

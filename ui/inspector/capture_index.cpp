@@ -32,7 +32,14 @@ void CaptureIndex::append(CaptureBatch&& batch) {
             firstNs_ = c.firstNs;
         // Copied, not moved: what the index keeps is allocated by this thread,
         // so the loader thread's malloc arena empties (and is trimmed) after a load.
-        connections_[c.conn] = c;
+        ConnectionRecord& kept = connections_[c.conn];
+        kept = c;
+        if (c.tls) {
+            kept.tls = std::make_shared<const dissector::TlsConnectionInfo>(*c.tls);
+            if (decrypted_.size() <= c.conn)
+                decrypted_.resize(std::size_t(c.conn) + 1);
+            decrypted_[c.conn] = true;
+        }
     }
     for (const SegmentEntry& s : batch.segments)
         streams_[streamKey(s.conn, s.dir)].append(s.run);
@@ -51,6 +58,7 @@ void CaptureIndex::compact() {
         stream.compact();
     messages_.compact();
     packetCheckpoints_.shrink_to_fit();
+    decrypted_.shrink_to_fit();
 }
 
 CaptureIndex::MemoryUse CaptureIndex::memoryUse() const {

@@ -44,6 +44,11 @@ public:
 
     // Where one direction's stream lies in the file (nullptr: no runs).
     const StreamMap* stream(std::uint32_t conn, dissector::Direction dir) const;
+    // A TLS connection: its stream runs point into the spill file (the
+    // decrypted bytes), not into packets.
+    bool decrypted(std::uint32_t conn) const {
+        return conn < decrypted_.size() && decrypted_[conn];
+    }
 
     // The frames of a message, in order (found from its first frame onwards).
     std::vector<RowId> framesOf(RowId message) const;
@@ -74,6 +79,7 @@ private:
     std::deque<AnomalyRecord> anomalies_;
     std::map<std::uint32_t, ConnectionRecord> connections_;
     std::unordered_map<std::uint64_t, StreamMap> streams_;  // by streamKey()
+    std::vector<bool> decrypted_;                           // by connection id
     std::int64_t firstNs_ = 0;
 };
 

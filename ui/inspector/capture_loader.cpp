@@ -14,6 +14,7 @@ namespace sockscope::ui {
 CaptureLoader::CaptureLoader(QObject* parent) : QObject(parent) {
     qRegisterMetaType<std::shared_ptr<CaptureBatch>>();
     qRegisterMetaType<dissector::CaptureFormat>();
+    qRegisterMetaType<KeyLogReport>();
 }
 
 CaptureLoader::~CaptureLoader() {
@@ -50,19 +51,25 @@ bool CaptureLoader::start(const QString& path, dissector::DissectorOptions optio
     running_ = true;
     std::FILE* spill = openSpill();
     thread_ = std::thread(&CaptureLoader::run, this, QFile::encodeName(path).toStdString(),
-                          std::move(options), QFileInfo(path).size(), spill);
+                          std::move(options), KeyLogSource{keys_.file, false},
+                          QFileInfo(path).size(), spill);
     return true;
 }
 
 // On the loader thread: signals are emitted from here and arrive queued in
 // the receivers' (GUI) thread.
-void CaptureLoader::run(std::string path, dissector::DissectorOptions options, qint64 total,
-                        std::FILE* spill) {
+void CaptureLoader::run(std::string path, dissector::DissectorOptions options, KeyLogSource keys,
+                        qint64 total, std::FILE* spill) {
     std::string error;
     dissector::CaptureFormat format = dissector::CaptureFormat::Pcap;
     auto reader = dissector::CaptureReader::open(path, error, {.recordEnds = true});
+    // Outlives the dissector, which reads it.
+    CaptureKeys captureKeys;
     if (reader) {
         format = reader->format();
+        captureKeys.load(keys, format == dissector::CaptureFormat::Pcapng ? path : std::string());
+        options.keyLog = captureKeys.keys();
+        emit keysLoaded(captureKeys.report());
         IndexingSink sink(spill);
         dissector::Dissector dissector(std::move(options), sink);
         std::uint64_t position = 0;
@@ -89,7 +96,7 @@ void CaptureLoader::run(std::string path, dissector::DissectorOptions options, q
         position = std::uint64_t(total);
         pacer.handOver();
         if (sink.spillFailed() && error.empty())
-            error = "could not write decompressed payloads to a temporary file";
+            error = "could not write decompressed payloads or decrypted bytes to a temporary file";
     }
     if (spill)
         std::fclose(spill);

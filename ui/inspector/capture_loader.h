@@ -6,7 +6,9 @@
 //   Live: LiveCapture -> a temporary pcapng file (so payloads can be read
 //         back like a file's) -> IndexingSink + Dissector, until stopped
 //         (or, for a pcapng stream such as a console session, until it ends).
-// Decompressed payloads go to a temporary spill file next to the index.
+// Decompressed payloads and decrypted TLS streams go to a temporary spill
+// file next to the index. TLS keys are loaded on the loader's thread (a
+// live capture's key log file is followed there as it grows).
 
 #include <sockscope/dissector/capture_reader.h>
 #include <sockscope/dissector/dissector.h>
@@ -22,6 +24,7 @@
 #include <thread>
 
 #include "inspector/capture_batch.h"
+#include "inspector/capture_keys.h"
 
 namespace sockscope::dissector {
 class PcapngWriter;
@@ -48,6 +51,11 @@ public:
     // which is a normal end (finished() without error), or until cancel().
     bool startStream(int fd, const QString& name, dissector::DissectorOptions options,
                      QString& error);
+    // The TLS keys of the captures started from now on (default: none). A
+    // live capture follows the file (see KeyLogSource::follow) and waits
+    // kLiveKeyWaitSeconds of capture time for the keys of a connection that ended.
+    void setKeyLog(const KeyLogSource& keys) { keys_ = keys; }
+    static constexpr std::int64_t kLiveKeyWaitSeconds = 2;
     // Stops a file load (finished() says "cancelled") or a live capture (a normal end).
     void cancel() { cancel_ = true; }
     bool running() const { return running_; }
@@ -59,7 +67,9 @@ public:
             thread_.join();
     }
     bool live() const { return live_; }
-    // The file decompressed payloads are appended to (MessageRecord::spillOffset).
+    // The file decompressed payloads (MessageRecord::spillOffset) and
+    // decrypted streams (the stream runs of CaptureIndex::decrypted connections)
+    // are appended to.
     QString spillPath() const { return spill_ ? spill_->fileName() : QString(); }
     // The temporary pcapng a live capture writes; every packet of a batch is in it
     // (flushed) before the batch is emitted. Empty for files.
@@ -71,6 +81,9 @@ public:
 
 signals:
     void batchReady(std::shared_ptr<sockscope::ui::CaptureBatch> batch);
+    // The TLS keys were read (before the first batch), and each time a
+    // followed key log gained keys or could not be read.
+    void keysLoaded(const sockscope::ui::KeyLogReport& report);
     void progress(qint64 bytesRead, qint64 bytesTotal);
     // `error` is empty on success and when a live capture is stopped; a
     // cancelled file load reports "cancelled".
@@ -83,10 +96,11 @@ private:
                       const std::string& interfaceName, dissector::DissectorOptions options,
                       QString& error);
     std::FILE* openSpill();
-    void run(std::string path, dissector::DissectorOptions options, qint64 total, std::FILE* spill);
+    void run(std::string path, dissector::DissectorOptions options, KeyLogSource keys, qint64 total,
+             std::FILE* spill);
     void runLive(std::unique_ptr<dissector::LiveCapture> capture,
                  std::unique_ptr<dissector::PcapngWriter> writer, std::FILE* out,
-                 dissector::DissectorOptions options, std::FILE* spill);
+                 dissector::DissectorOptions options, KeyLogSource keys, std::FILE* spill);
 
     std::thread thread_;
     std::atomic<bool> cancel_ = false;
@@ -96,9 +110,11 @@ private:
     qint64 liveHeaderSize_ = 0;
     std::unique_ptr<QTemporaryFile> spill_;
     std::unique_ptr<QTemporaryFile> capture_;
+    KeyLogSource keys_;
 };
 
 }  // namespace sockscope::ui
 
 Q_DECLARE_METATYPE(std::shared_ptr<sockscope::ui::CaptureBatch>)
+Q_DECLARE_METATYPE(sockscope::ui::KeyLogReport)
 Q_DECLARE_METATYPE(sockscope::dissector::CaptureFormat)

@@ -6,6 +6,7 @@
 #include <QDir>
 
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -19,6 +20,8 @@ namespace {
 // poll() waits at most this long, so a stop is noticed quickly.
 constexpr int kPollMs = 50;
 constexpr auto kStatsInterval = std::chrono::milliseconds(100);
+// How often a followed key log is checked for new lines (as sockscope-cli capture does).
+constexpr auto kKeyLogFollowInterval = std::chrono::milliseconds(250);
 
 }  // namespace
 
@@ -89,17 +92,31 @@ bool CaptureLoader::startCapture(std::unique_ptr<dissector::LiveCapture> capture
     live_ = true;
     running_ = true;
     std::FILE* spill = openSpill();
+    // A browser writes a connection's secrets as its handshake goes, often
+    // after the capture started: the key log is followed, and a connection
+    // that ended before its keys came waits a little for them.
+    const KeyLogSource keys{keys_.file, true};
+    if (!keys.file.isEmpty())
+        options.tlsKeyWaitSeconds = std::max(options.tlsKeyWaitSeconds, kLiveKeyWaitSeconds);
     thread_ = std::thread(&CaptureLoader::runLive, this, std::move(capture), std::move(writer), out,
-                          std::move(options), spill);
+                          std::move(options), keys, spill);
     return true;
 }
 
 void CaptureLoader::runLive(std::unique_ptr<dissector::LiveCapture> capture,
                             std::unique_ptr<dissector::PcapngWriter> writer, std::FILE* out,
-                            dissector::DissectorOptions options, std::FILE* spill) {
+                            dissector::DissectorOptions options, KeyLogSource keys,
+                            std::FILE* spill) {
     using Clock = std::chrono::steady_clock;
     std::string error;
     auto lastStats = Clock::now();
+    auto lastFollow = lastStats;
+    // Outlives the dissector, which reads it.
+    CaptureKeys captureKeys;
+    captureKeys.load(keys, std::string());
+    options.keyLog = captureKeys.keys();
+    emit keysLoaded(captureKeys.report());
+    QString reported = captureKeys.report().text();
     const auto updateDrops = [&] {
         if (const auto stats = capture->stats())
             dropped_ = stats->dropped;
@@ -133,6 +150,16 @@ void CaptureLoader::runLive(std::unique_ptr<dissector::LiveCapture> capture,
             }
             if (Clock::now() - lastStats >= kStatsInterval)
                 updateDrops();
+            if (Clock::now() - lastFollow >= kKeyLogFollowInterval) {
+                lastFollow = Clock::now();
+                if (captureKeys.follow())
+                    dissector.keysAdded();
+                // Told when something changed (keys added, the file appeared or went away).
+                if (captureKeys.report().text() != reported) {
+                    reported = captureKeys.report().text();
+                    emit keysLoaded(captureKeys.report());
+                }
+            }
             if (pacer.due()) {
                 // The GUI maps the file when the batch arrives: its packets must be there.
                 if (!writer->flush() && error.empty())
@@ -140,13 +167,16 @@ void CaptureLoader::runLive(std::unique_ptr<dissector::LiveCapture> capture,
                 pacer.handOver();
             }
         }
+        // Keys written just before the end still count.
+        if (captureKeys.follow())
+            dissector.keysAdded();
         dissector.finish();
         if (!writer->flush() && error.empty())
             writeFailed();
         updateDrops();
         pacer.handOver();
         if (sink.spillFailed() && error.empty())
-            error = "could not write decompressed payloads to a temporary file";
+            error = "could not write decompressed payloads or decrypted bytes to a temporary file";
     }
     writer.reset();
     std::fclose(out);

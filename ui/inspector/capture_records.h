@@ -3,15 +3,17 @@
 // frame, message, anomaly and stream segment, plus one record per connection
 // (which owns its handshake's text). Payload bytes are not here: they are read
 // back from the capture file when shown (DESIGN.md, "Zero-copy where it
-// counts"), except decompressed payloads, which the loader spills to a
-// temporary file. Qt-free, so the indexing sink runs on a worker thread and
-// the records cross to the GUI thread in batches.
+// counts"), except decompressed payloads and the decrypted streams of TLS
+// connections, which the loader spills to a temporary file. Qt-free, so the
+// indexing sink runs on a worker thread and the records cross to the GUI
+// thread in batches.
 
 #include <sockscope/dissector/events.h>
 
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +113,10 @@ struct ConnectionRecord {
     std::int64_t firstNs = 0;
     std::int64_t lastNs = 0;
     std::optional<StoredHandshake> handshake;
+    // Set for a connection inside TLS: its stream maps point into the
+    // loader's spill file, which holds its decrypted bytes (they are in no
+    // packet). Shared, so that a cleartext connection's record grows by a pointer only.
+    std::shared_ptr<const dissector::TlsConnectionInfo> tls;
     std::optional<dissector::EndHow> end;
     std::optional<std::uint16_t> closeCode;  // the first close frame's code
     std::optional<dissector::Direction> closedFirstBy;

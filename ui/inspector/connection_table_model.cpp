@@ -4,6 +4,8 @@
 
 #include <QLocale>
 
+#include "inspector/tls_report.h"
+
 namespace sockscope::ui {
 namespace {
 
@@ -91,7 +93,11 @@ QVariant ConnectionTableModel::data(const QModelIndex& index, int role) const {
             return fromStd(c->client.toString());
         case Server:
             return fromStd(c->server.toString());
+        case Tls:
+            return tlsColumnText(*c);
         case Target:
+            if (!h && c->tls)
+                return tr("(encrypted)");
             if (!h)
                 return tr("(no handshake)");
             return h->detectedWithoutHandshake ? tr("(detected: %1)").arg(fromStd(h->detection))
@@ -130,6 +136,8 @@ QVariant ConnectionTableModel::headerData(int section, Qt::Orientation orientati
             return tr("Client");
         case Server:
             return tr("Server");
+        case Tls:
+            return tr("TLS");
         case Target:
             return tr("Target");
         case Subprotocol:

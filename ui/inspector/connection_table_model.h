@@ -1,6 +1,7 @@
 #pragma once
-// The connection list: one row per WebSocket connection of the capture, with
-// endpoints, handshake target, subprotocol and extensions, per-direction
+// The connection list: one row per WebSocket connection of the capture (and
+// per TLS connection, decrypted or not), with endpoints, TLS version and
+// cipher suite, handshake target, subprotocol and extensions, per-direction
 // message and byte counts, duration, how it ended and its anomaly count.
 
 #include <QAbstractTableModel>
@@ -19,6 +20,7 @@ public:
         Id,
         Client,
         Server,
+        Tls,
         Target,
         Subprotocol,
         Extensions,

@@ -302,6 +302,15 @@ HandshakeReport reportWithoutHandshake(const QString& detection) {
 HandshakeReport reportFor(const ConnectionRecord& connection, const QString& detection) {
     if (connection.handshake)
         return analyzeHandshake(connection.handshake->event());
+    if (connection.tls && detection.isEmpty()) {
+        // Not "missing from the capture": it is there, inside TLS that was not decrypted.
+        HandshakeReport r;
+        r.summary =
+            tr("The WebSocket handshake, if any, is inside TLS that was not decrypted "
+               "(see TLS: keys).");
+        r.subprotocolText = tr("unknown");
+        return r;
+    }
     return reportWithoutHandshake(detection);
 }
 

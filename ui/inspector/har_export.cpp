@@ -97,13 +97,14 @@ QJsonObject entryFor(const CaptureDocument& document, const ConnectionRecord& c,
     QString target = fromStd(h.target);
     if (!target.startsWith(u'/'))
         target.prepend(u'/');
-    // The port is left out when it is ws:'s default, as in the URL a page would have used.
+    // The port is left out when it is the scheme's default, as in the URL a page would have used.
+    const std::uint16_t defaultPort = c.tls ? 443 : 80;
     const QString authority =
-        host != nullptr
-            ? fromStd(*host)
-            : ipText(c.server) +
-                  (c.server.port == 80 ? QString() : u':' + QString::number(c.server.port));
-    const QString url = u"ws://"_s + authority + target;
+        host != nullptr ? fromStd(*host)
+                        : ipText(c.server) + (c.server.port == defaultPort
+                                                  ? QString()
+                                                  : u':' + QString::number(c.server.port));
+    const QString url = (c.tls ? u"wss://"_s : u"ws://"_s) + authority + target;
     QJsonArray query;
     for (const auto& [name, value] : QUrlQuery(QUrl(url)).queryItems(QUrl::FullyDecoded))
         query.append(QJsonObject{{u"name"_s, name}, {u"value"_s, value}});

@@ -12,11 +12,11 @@
 // with "_incomplete": true.
 //
 // What HAR cannot say is left out or made up plainly: control frames (ping,
-// pong, close) are not in DevTools' format; the URL is ws:// (a capture
-// cannot tell whether TLS was in between) from the Host header and the
-// request target; httpVersion is HTTP/1.1 (the handshake record keeps no
-// version); a connection seen without its handshake gets a GET of "/" with
-// no headers and a 101.
+// pong, close) are not in DevTools' format; the URL is ws://, or wss:// for
+// a connection inside TLS, from the Host header and the request target;
+// httpVersion is HTTP/1.1 (the handshake record keeps no version); a
+// connection seen without its handshake gets a GET of "/" with no headers
+// and a 101.
 
 #include <QString>
 

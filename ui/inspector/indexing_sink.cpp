@@ -46,10 +46,24 @@ void IndexingSink::flagFrame(RowId frame, std::uint8_t flags) {
         batch_.frameFlags.emplace_back(frame, flags);
 }
 
+std::optional<std::uint64_t> IndexingSink::spill(std::span<const std::uint8_t> bytes) {
+    if (!spill_ || spillFailed_)
+        return std::nullopt;
+    if (std::fwrite(bytes.data(), 1, bytes.size(), spill_) != bytes.size()) {
+        spillFailed_ = true;
+        return std::nullopt;
+    }
+    const std::uint64_t at = spillSize_;
+    spillSize_ += bytes.size();
+    return at;
+}
+
 void IndexingSink::onConnection(const dissector::ConnectionEvent& e) {
     ConnectionRecord& c = connection(e.conn);
     c.client = e.client;
     c.server = e.server;
+    if (e.tls)
+        c.tls = std::make_shared<const dissector::TlsConnectionInfo>(*e.tls);
     c.firstNs = c.lastNs = toNanoseconds(e.ts);
 }
 
@@ -60,8 +74,30 @@ void IndexingSink::onHandshake(const dissector::HandshakeEvent& e) {
 }
 
 void IndexingSink::onSegment(const dissector::SegmentEvent& e) {
-    batch_.segments.push_back(
-        {e.conn, e.dir, {e.streamOffset, e.length, e.at.packet, e.at.offset}});
+    const auto known = connections_.find(e.conn);
+    if (known == connections_.end() || !known->second.tls) {
+        batch_.segments.push_back(
+            {e.conn, e.dir, {e.streamOffset, e.length, e.at.packet, e.at.offset}});
+        return;
+    }
+    // Decrypted bytes are in no packet: the run names the packet that
+    // completed their record, and where they are in the spill file. Bytes
+    // that cannot be kept get no run, so they read as missing.
+    if (e.decrypted.size() != e.length)
+        return;
+    const std::optional<std::uint64_t> at = spill(e.decrypted);
+    if (!at)
+        return;
+    batch_.segments.push_back({e.conn, e.dir, {e.streamOffset, e.length, e.at.packet, *at}});
+    // The connection was announced before its keys were in the key log (a
+    // live capture follows it): that they were found shows here.
+    const dissector::TlsConnectionInfo& tls = *known->second.tls;
+    if (tls.keys == "missing" || tls.keys == "pending") {
+        auto found = std::make_shared<dissector::TlsConnectionInfo>(tls);
+        found->keys = "found";
+        known->second.tls = std::move(found);
+        changed_.insert(e.conn);
+    }
 }
 
 void IndexingSink::onFrame(const dissector::FrameEvent& e) {
@@ -104,14 +140,8 @@ void IndexingSink::onMessage(const dissector::MessageEvent& e) {
                            (e.payloadTruncated ? message_flag::Truncated : 0) |
                            (e.closeCode ? message_flag::HasCloseCode : 0));
     m.closeCode = e.closeCode.value_or(0);
-    if (e.compressed && spill_ && !spillFailed_) {
-        if (std::fwrite(e.payload.data(), 1, e.payload.size(), spill_) == e.payload.size()) {
-            m.spillOffset = spillSize_;
-            spillSize_ += e.payload.size();
-        } else {
-            spillFailed_ = true;
-        }
-    }
+    if (e.compressed)
+        m.spillOffset = spill(e.payload).value_or(kNoRow);
     const RowId row = nextMessage_++;
     DirectionState& d = direction(e.conn, e.dir);
     if (isControlOpcode(e.opcode)) {

@@ -1,15 +1,18 @@
 #pragma once
 // Turns dissector events into the compact records of a CaptureBatch: row ids
 // for frames and messages, the links between them, per-connection totals,
-// and the decompressed payloads of compressed messages appended to a spill
-// file (the only payload bytes that cannot be read back from the capture).
-// Runs on the loader's thread; Qt-free.
+// and the bytes that cannot be read back from the capture appended to a
+// spill file: the decompressed payloads of compressed messages, and the
+// decrypted streams of TLS connections (whose stream runs then point into
+// the spill file instead of a packet). Runs on the loader's thread; Qt-free.
 
 #include <sockscope/dissector/events.h>
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,7 +22,7 @@ namespace sockscope::ui {
 
 class IndexingSink final : public dissector::DissectionSink {
 public:
-    // `spill` receives decompressed payloads (nullptr: not kept).
+    // `spill` receives decompressed payloads and decrypted streams (nullptr: not kept).
     explicit IndexingSink(std::FILE* spill = nullptr) : spill_(spill) {}
 
     // Every packet read, in order (the loader calls this before dissecting it).
@@ -33,7 +36,8 @@ public:
         return batch_.packetCheckpoints.size() + batch_.frames.size() + batch_.messages.size() +
                batch_.segments.size() + batch_.anomalies.size() + changed_.size();
     }
-    // Whether writing the spill file failed (payloads of compressed messages are then missing).
+    // Whether writing the spill file failed (decompressed payloads and
+    // decrypted bytes are then missing).
     bool spillFailed() const { return spillFailed_; }
 
     void onConnection(const dissector::ConnectionEvent& e) override;
@@ -55,6 +59,8 @@ private:
     }
     void linkFrame(RowId frame, RowId message);
     void flagFrame(RowId frame, std::uint8_t flags);
+    // Appends to the spill file; its offset there, or nullopt when it is not kept.
+    std::optional<std::uint64_t> spill(std::span<const std::uint8_t> bytes);
 
     std::FILE* spill_;
     std::uint64_t spillSize_ = 0;

@@ -105,21 +105,38 @@ bool JsonlExport::start(const QString& capturePath, const dissector::DissectorOp
         output->cancelWriting();
         return false;
     }
+    // Its secrets blocks are read on the thread, from a mapping made here
+    // (a temporary copy may be removed once this returns).
+    auto capture = std::make_shared<QFile>(capturePath);
+    if (!capture->open(QIODevice::ReadOnly))
+        capture.reset();
     output_ = std::move(output);
     outputPath_ = outputPath;
     warning_.clear();
     cancel_ = false;
-    thread_ = std::thread(&JsonlExport::run, this, std::move(reader), options, connections, out,
-                          QFileInfo(capturePath).size());
+    thread_ = std::thread(&JsonlExport::run, this, std::move(reader), options, std::move(capture),
+                          keys_, connections, out, QFileInfo(capturePath).size());
     return true;
 }
 
 // On the export thread.
 void JsonlExport::run(std::unique_ptr<dissector::CaptureReader> reader,
-                      dissector::DissectorOptions options, std::set<std::uint32_t> connections,
-                      std::FILE* out, qint64 total) {
+                      dissector::DissectorOptions options, std::shared_ptr<QFile> capture,
+                      KeyLogSource keys, std::set<std::uint32_t> connections, std::FILE* out,
+                      qint64 total) {
     QString error;
     QString warning;
+    CaptureKeys captureKeys;  // outlives the dissector, which reads it
+    {
+        const qint64 size = capture ? capture->size() : 0;
+        const uchar* map = size > 0 ? capture->map(0, size) : nullptr;
+        captureKeys.load(keys, map ? std::span<const std::uint8_t>(map, std::size_t(size))
+                                   : std::span<const std::uint8_t>());
+        if (map)
+            capture->unmap(const_cast<uchar*>(map));
+        capture.reset();
+        options.keyLog = captureKeys.keys();
+    }
     {
         dissector::JsonlSinkOptions sinkOptions;
         if (connections.size() == 1)

@@ -3,7 +3,8 @@
 // JSON Lines"), for some connections or all, on a thread of its own: the
 // capture file is dissected again with the options the document was opened
 // with, into the dissector's own JsonlSink, so the file equals what
-// `sockscope-cli read FILE --format jsonl [--conn N]` prints. The output is
+// `sockscope-cli read FILE --format jsonl [--conn N]` prints (with the same
+// TLS keys: `--keylog FILE` and the capture's own secrets). The output is
 // written under a temporary name and appears only when complete: a
 // cancelled or failed export leaves no file behind.
 
@@ -18,6 +19,9 @@
 #include <set>
 #include <thread>
 
+#include "inspector/capture_keys.h"
+
+class QFile;
 class QSaveFile;
 
 namespace sockscope::dissector {
@@ -41,6 +45,9 @@ public:
     bool start(const QString& capturePath, const dissector::DissectorOptions& options,
                const std::set<std::uint32_t>& connections, const QString& outputPath,
                QString& error);
+    // The key log the exports started from now on decrypt with (as the
+    // document did); a pcapng capture's Decryption Secrets Blocks are used in any case.
+    void setKeyLog(const KeyLogSource& keys) { keys_ = {keys.file, false}; }
     void cancel() { cancel_ = true; }
     bool running() const { return thread_.joinable(); }
     QString outputPath() const { return outputPath_; }
@@ -56,7 +63,8 @@ signals:
 
 private:
     void run(std::unique_ptr<dissector::CaptureReader> reader, dissector::DissectorOptions options,
-             std::set<std::uint32_t> connections, std::FILE* out, qint64 total);
+             std::shared_ptr<QFile> capture, KeyLogSource keys, std::set<std::uint32_t> connections,
+             std::FILE* out, qint64 total);
     void done(const QString& error, const QString& warning);
 
     std::thread thread_;
@@ -64,6 +72,7 @@ private:
     std::unique_ptr<QSaveFile> output_;
     QString outputPath_;
     QString warning_;
+    KeyLogSource keys_;
 };
 
 }  // namespace sockscope::ui

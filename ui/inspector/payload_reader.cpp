@@ -28,6 +28,29 @@ std::optional<dissector::PacketRecordSpan> PayloadReader::packetBytes(std::uint6
     return record;
 }
 
+bool PayloadReader::runBytes(bool decrypted, const StreamRun& s, std::uint64_t skip,
+                             std::uint64_t count, std::vector<std::uint8_t>& out) const {
+    const std::uint64_t n = std::min(s.length - skip, count);
+    std::span<const std::uint8_t> from = spill_;
+    std::uint64_t begin = s.packetOffset + skip;  // in the spill file
+    if (!decrypted) {
+        if (s.packet == 0 || s.packet > index_.packetCount())
+            return false;
+        const auto p = packetBytes(s.packet);
+        if (!p)
+            return false;  // not a file (standard input) or not this capture
+        if (s.packetOffset > p->capturedLength || skip + n > p->capturedLength - s.packetOffset)
+            return false;
+        from = file_;
+        begin += p->dataOffset;
+    }
+    if (begin > from.size() || n > from.size() - begin)
+        return false;
+    out.insert(out.end(), from.begin() + std::ptrdiff_t(begin),
+               from.begin() + std::ptrdiff_t(begin + n));
+    return true;
+}
+
 std::vector<std::uint8_t> PayloadReader::streamBytes(std::uint32_t conn, dissector::Direction dir,
                                                      std::uint64_t from,
                                                      std::uint64_t count) const {
@@ -35,27 +58,17 @@ std::vector<std::uint8_t> PayloadReader::streamBytes(std::uint32_t conn, dissect
     const StreamMap* stream = index_.stream(conn, dir);
     if (!stream)
         return out;
+    const bool decrypted = index_.decrypted(conn);
     StreamMap::Cursor cursor = stream->from(from);
     std::uint64_t at = from;
     StreamRun s;
     while (out.size() < count && cursor.next(s)) {
         if (s.streamOffset > at)
             break;  // a gap in the stream
-        if (s.packet == 0 || s.packet > index_.packetCount())
+        const std::size_t before = out.size();
+        if (!runBytes(decrypted, s, at - s.streamOffset, count - out.size(), out))
             break;
-        const auto p = packetBytes(s.packet);
-        if (!p)
-            break;  // not a file (standard input) or not this capture
-        const std::uint64_t skip = at - s.streamOffset;
-        const std::uint64_t n = std::min<std::uint64_t>(s.length - skip, count - out.size());
-        if (s.packetOffset > p->capturedLength || skip + n > p->capturedLength - s.packetOffset)
-            break;
-        const std::uint64_t begin = p->dataOffset + s.packetOffset + skip;
-        if (begin > file_.size() || n > file_.size() - begin)
-            break;
-        out.insert(out.end(), file_.begin() + std::ptrdiff_t(begin),
-                   file_.begin() + std::ptrdiff_t(begin + n));
-        at += n;
+        at += out.size() - before;
     }
     return out;
 }

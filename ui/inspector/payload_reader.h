@@ -1,7 +1,8 @@
 #pragma once
 // Reads frame and message bytes back from the mapped capture file (and the
-// loader's spill file for decompressed payloads), using the index's packet
-// records and stream segments: the model keeps no payload bytes. Qt-free.
+// loader's spill file for decompressed payloads and the decrypted streams of
+// TLS connections), using the index's packet records and stream segments:
+// the model keeps no payload bytes. Qt-free.
 
 #include <sockscope/dissector/capture_reader.h>
 
@@ -37,6 +38,7 @@ public:
 
     // Bytes of one direction's stream from `from` on, at most `count`: as many
     // as the capture holds contiguously from there (fewer at a gap or a cut).
+    // A TLS connection's stream is the decrypted one, read from the spill file.
     std::vector<std::uint8_t> streamBytes(std::uint32_t conn, dissector::Direction dir,
                                           std::uint64_t from, std::uint64_t count) const;
     // A frame's bytes; at most `limit` payload bytes (large frames are shown in part).
@@ -45,6 +47,10 @@ public:
     MessageBytes message(RowId row, std::size_t limit) const;
 
 private:
+    // The bytes of run `s` from `skip` on, at most `count`, appended to `out`; false when
+    // they are not there (a cut packet, a spill file not mapped that far).
+    bool runBytes(bool decrypted, const StreamRun& s, std::uint64_t skip, std::uint64_t count,
+                  std::vector<std::uint8_t>& out) const;
     // Where packet `number`'s captured bytes are in the file.
     std::optional<dissector::PacketRecordSpan> packetBytes(std::uint64_t number) const;
 

@@ -105,6 +105,9 @@ struct PayloadSearch::Run {
     const CaptureDocument* document = nullptr;
     const CaptureIndex* index = nullptr;
     std::span<const std::uint8_t> file;  // empty: every payload is fetched
+    // The spill file as far as the held index points into it (empty: the
+    // decrypted streams are fetched too).
+    std::span<const std::uint8_t> spill;
     dissector::CaptureFormat format = dissector::CaptureFormat::Pcap;
     SearchQuery query;
     RowId from = 0;
@@ -130,11 +133,16 @@ struct PayloadSearch::Run {
         wake.notify_all();
     }
     // Payloads the worker cannot read itself: decompressed ones (the spill
-    // file's mapping belongs to the GUI thread), and all of them without a
+    // file's mapping belongs to the GUI thread), decrypted ones when it has
+    // no mapping of the spill file of its own, and all of them without a
     // mapping of the capture (a live capture has no path to map).
     bool fetchedOnGui(RowId id) const {
-        return file.empty() ||
-               (!query.frames && (index->message(id).flags & message_flag::Compressed));
+        if (file.empty())
+            return true;
+        if (query.frames)
+            return spill.empty() && index->decrypted(index->frame(id).conn);
+        const MessageRecord m = index->message(id);
+        return (m.flags & message_flag::Compressed) || (spill.empty() && index->decrypted(m.conn));
     }
     std::uint64_t length(RowId id) const {
         return query.frames ? index->frame(id).payloadLength : index->message(id).length;
@@ -146,6 +154,7 @@ struct PayloadSearch::Run {
 struct PayloadSearch::Worker {
     std::shared_ptr<Run> run;
     QFile file;
+    QFile spill;
     std::shared_ptr<void> hold;
     std::thread thread;
     ~Worker() {
@@ -187,6 +196,14 @@ void PayloadSearch::start(const CaptureDocument& document, SearchQuery query, Ro
         run->format = f.size() >= 4 && f[0] == 0x0A && f[1] == 0x0D && f[2] == 0x0D && f[3] == 0x0A
                           ? dissector::CaptureFormat::Pcapng
                           : dissector::CaptureFormat::Pcap;
+        // Every run of the held index lies in what the spill file holds now.
+        worker->spill.setFileName(document.spillPath());
+        const qint64 spillSize =
+            !worker->spill.fileName().isEmpty() && worker->spill.open(QIODevice::ReadOnly)
+                ? worker->spill.size()
+                : 0;
+        if (uchar* map = spillSize > 0 ? worker->spill.map(0, spillSize) : nullptr)
+            run->spill = std::span<const std::uint8_t>(map, std::size_t(spillSize));
     }
     worker->run = run;
     current_ = run;
@@ -207,7 +224,8 @@ void PayloadSearch::work(std::shared_ptr<Run> run) {
     const std::unique_ptr<PayloadMatcher> matcher = PayloadMatcher::make(run->query, error);
     auto matches = std::make_shared<std::vector<RowId>>();
     if (matcher) {
-        const PayloadReader reader(*run->index, run->file, run->format);
+        PayloadReader reader(*run->index, run->file, run->format);
+        reader.setSpill(run->spill);
         std::vector<RowId> fetchedIds;  // payloads fetched ahead, in id order
         std::vector<std::vector<std::uint8_t>> fetched;
         std::size_t next = 0;

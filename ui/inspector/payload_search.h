@@ -3,11 +3,11 @@
 // range (messages: unmasked, decompressed payloads; frames: unmasked frame
 // payloads) contain the query. The worker reads the CaptureIndex under
 // CaptureDocument::holdIndex() (batches that arrive meanwhile wait instead of
-// moving the index under it) and the capture file through a mapping of its
-// own. What only the GUI thread may read (decompressed payloads in the
-// document's spill file, which it remaps at will; every payload of a live
-// capture, whose file the document maps) is copied out on the GUI thread in
-// batches and matched on the worker.
+// moving the index under it) and the capture file (and the spill file's
+// decrypted TLS streams) through mappings of its own. What only the GUI
+// thread may read (decompressed payloads in the document's spill file, which
+// it remaps at will; every payload of a live capture, whose file the document
+// maps) is copied out on the GUI thread in batches and matched on the worker.
 
 #include <QObject>
 #include <QString>

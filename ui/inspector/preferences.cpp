@@ -18,6 +18,7 @@ namespace key {
 const QString WsPorts = QStringLiteral("dissector/wsPorts");
 const QString Detect = QStringLiteral("dissector/detectWithoutHandshake");
 const QString LimitsGroup = QStringLiteral("dissector/limits/");
+const QString KeyLogFile = QStringLiteral("tls/keyLogFile");
 const QString Time = QStringLiteral("view/timeDisplay");
 const QString Theme = QStringLiteral("view/theme");
 const QString Encoding = QStringLiteral("view/textEncoding");
@@ -236,6 +237,7 @@ void Preferences::load(QSettings& settings) {
     for (const LimitSpec& spec : kSpecs)
         setLimit(spec.limit, limitFrom(settings.value(key::LimitsGroup + QLatin1String(spec.key)),
                                        spec.defaultValue));
+    keyLogFile = settings.value(key::KeyLogFile).toString().trimmed();
     timeDisplay = TimeDisplay(settings.value(key::Time, int(defaults.timeDisplay)).toInt());
     theme = themeFromName(settings.value(key::Theme).toString());
     textEncoding = textEncodingFromName(settings.value(key::Encoding).toString());
@@ -257,6 +259,7 @@ void Preferences::save(QSettings& settings) const {
     for (const LimitSpec& spec : kSpecs)
         settings.setValue(key::LimitsGroup + QLatin1String(spec.key),
                           qulonglong(limit(spec.limit)));
+    settings.setValue(key::KeyLogFile, keyLogFile);
     settings.setValue(key::Time, int(timeDisplay));
     settings.setValue(key::Theme, themeName(theme));
     settings.setValue(key::Encoding, textEncodingName(textEncoding));
@@ -282,7 +285,7 @@ dissector::DissectorOptions Preferences::dissectorOptions() const {
 
 bool Preferences::sameCaptureOptions(const Preferences& other) const {
     return wsPorts == other.wsPorts && detectWithoutHandshake == other.detectWithoutHandshake &&
-           limits == other.limits;
+           limits == other.limits && keyLogFile == other.keyLogFile;
 }
 
 }  // namespace sockscope::ui

@@ -1,6 +1,7 @@
 #pragma once
 // The user's preferences as one value: what the dissector is given for the
-// next capture (ports decoded as WebSocket, detection, limits) and how the
+// next capture (ports decoded as WebSocket, detection, limits, the TLS key
+// log) and how the
 // views show what they have (time, text encoding, JSON, fonts, theme).
 // Persisted with QSettings under the keys the main window always used for
 // ports, time display and theme, so nothing a user set before is lost.
@@ -64,6 +65,9 @@ struct Preferences {
     std::set<std::uint16_t> wsPorts;
     bool detectWithoutHandshake = true;
     std::array<std::uint64_t, kLimitCount> limits;  // by Limit, within limitSpec()'s range
+    // The NSS key log (SSLKEYLOGFILE) TLS connections are decrypted with;
+    // followed as it grows during a live capture. Empty: none.
+    QString keyLogFile;
 
     // Display (take effect at once).
     TimeDisplay timeDisplay = TimeDisplay::Relative;
@@ -94,7 +98,7 @@ struct Preferences {
     int effectiveJsonIndent() const { return prettyJson ? jsonIndent : 0; }
 
     bool operator==(const Preferences& other) const = default;
-    // Whether the dissector would be given other options (reopening matters).
+    // Whether the dissector would be given other options or keys (reopening matters).
     bool sameCaptureOptions(const Preferences& other) const;
 
     static QFont defaultTableFont();

@@ -14,6 +14,7 @@
 #include "inspector/anomaly_table_model.h"
 #include "inspector/connection_table_model.h"
 #include "inspector/handshake_report.h"
+#include "inspector/tls_report.h"
 #include "widgets/details_panel.h"
 #include "widgets/filter_bar.h"
 #include "widgets/handshake_view.h"
@@ -24,7 +25,7 @@ namespace sockscope::ui {
 namespace {
 
 // Bumped when the saved layout's shape changes, so an old one is ignored.
-constexpr quint32 kStateVersion = 1;
+constexpr quint32 kStateVersion = 2;  // 2: the connection table's TLS column
 
 // Rows of equal height that are never measured one by one: with millions of
 // rows a view that sizes rows to contents would read every row.
@@ -116,6 +117,7 @@ void CaptureView::buildLayout() {
     setColumnWidths(connectionTable_, {{ConnectionTableModel::Id, 4},
                                        {ConnectionTableModel::Client, 20},
                                        {ConnectionTableModel::Server, 20},
+                                       {ConnectionTableModel::Tls, 18},
                                        {ConnectionTableModel::Target, 14},
                                        {ConnectionTableModel::Subprotocol, 10},
                                        {ConnectionTableModel::Extensions, 24},
@@ -195,7 +197,8 @@ void CaptureView::onConnectionSelectionChanged() {
     else if (document_->index().connections().size() == 1)
         shown = document_->index().connections().begin()->first;
     handshake_->showConnection(shown ? document_->index().connection(shown) : nullptr,
-                               shown ? detectionText(document_->index(), shown) : QString());
+                               shown ? detectionText(document_->index(), shown) : QString(),
+                               shown ? tlsReportFor(document_->index(), shown) : TlsReport{});
     if (connectionTabs_->currentWidget() == statistics_ || sender() != document_.get())
         statistics_->showConnection(shown);
 }

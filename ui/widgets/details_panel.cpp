@@ -105,6 +105,8 @@ void DetailsPanel::showFrame(RowId frame) {
                           .arg(f.conn)
                           .arg(direction(f.fromServer()))
                           .arg(index.framePacket(frame));
+    if (index.decrypted(f.conn))
+        caption += tr(" · decrypted from TLS");
     caption += f.message == kNoRow ? tr(" · in no complete message")
                                    : tr(" · message %1").arg(f.message + 1);
     caption_->setText(caption);
@@ -123,7 +125,8 @@ void DetailsPanel::showMessage(RowId message) {
                           .arg(message + 1)
                           .arg(m.conn)
                           .arg(direction(m.fromServer()))
-                          .arg(index.messagePacket(message)));
+                          .arg(index.messagePacket(message)) +
+                      (index.decrypted(m.conn) ? tr(" · decrypted from TLS") : QString()));
     content_->showMessage(message);
     fragments_->showMessage(message);
     fragments_->setCurrentFrame(m.firstFrame);
@@ -178,7 +181,33 @@ void DetailsPanel::showFrameBytes(RowId frame) {
     headerTree_->expandAll();
     for (int c = 0; c < 3; ++c)
         headerTree_->resizeColumnToContents(c);
-    hex_->showFrame(f, bytes);
+    hex_->showFrame(f, bytes, index.decrypted(f.conn) ? decryptedOrigin(frame) : QString());
+}
+
+// Decrypted bytes lie in no packet: say so, and which packets completed
+// the TLS records that carried the frame's first and last byte.
+QString DetailsPanel::decryptedOrigin(RowId frame) const {
+    const CaptureIndex& index = document_.index();
+    const FrameRecord f = index.frame(frame);
+    const std::uint64_t first = index.framePacket(frame);
+    std::uint64_t last = first;
+    if (const StreamMap* map = index.stream(f.conn, f.direction())) {
+        const std::uint64_t end = f.streamOffset + f.headerLength + f.payloadLength;
+        StreamMap::Cursor cursor = map->from(end > 0 ? end - 1 : 0);
+        StreamRun run;
+        if (cursor.next(run) && run.streamOffset < end)
+            last = run.packet;
+    }
+    if (first == 0)
+        return tr("Decrypted from TLS: these bytes are not in the capture as such.");
+    if (last == first)
+        return tr("Decrypted from TLS: these bytes are not in the capture as such; the TLS "
+                  "record that carried them was completed by packet %1.")
+            .arg(first);
+    return tr("Decrypted from TLS: these bytes are not in the capture as such; the TLS records "
+              "that carried them were completed by packets %1 to %2.")
+        .arg(first)
+        .arg(last);
 }
 
 }  // namespace sockscope::ui

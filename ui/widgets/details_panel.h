@@ -45,6 +45,7 @@ signals:
 
 private:
     void showFrameBytes(RowId frame);
+    QString decryptedOrigin(RowId frame) const;
     void showMessageOf(RowId frame);
 
     const CaptureDocument& document_;

@@ -86,6 +86,11 @@ HandshakeView::HandshakeView(QWidget* parent) : QWidget(parent) {
     summary_->setFont(bold);
     layout->addWidget(summary_);
 
+    tlsBox_ = new QGroupBox(tr("TLS"), page);
+    tlsBox_->setObjectName(QStringLiteral("tls"));
+    tlsForm_ = new QFormLayout(tlsBox_);
+    layout->addWidget(tlsBox_);
+
     accept_ = wrappingLabel(page);
     QFont big = accept_->font();
     big.setBold(true);
@@ -126,15 +131,57 @@ HandshakeView::HandshakeView(QWidget* parent) : QWidget(parent) {
     showConnection(nullptr);
 }
 
-void HandshakeView::showConnection(const ConnectionRecord* connection, const QString& detection) {
+void HandshakeView::showConnection(const ConnectionRecord* connection, const QString& detection,
+                                   const TlsReport& tls) {
     if (!connection) {
         report_ = {};
+        tls_ = {};
         stack_->setCurrentWidget(empty_);
         return;
     }
     report_ = reportFor(*connection, detection);
+    tls_ = tls;
     showReport(*connection);
+    showTls();
     stack_->setCurrentIndex(1);
+}
+
+void HandshakeView::showTls() {
+    while (tlsForm_->rowCount() > 0)
+        tlsForm_->removeRow(0);
+    tlsBox_->setVisible(tls_.tls);
+    if (!tls_.tls)
+        return;
+    const auto row = [this](const QString& label, const QString& value) {
+        QLabel* text = wrappingLabel(tlsBox_);
+        text->setText(value);
+        tlsForm_->addRow(label, text);
+    };
+    row(tr("Version:"), tls_.version);
+    row(tr("Cipher suite:"), tls_.cipherSuite);
+    row(tr("Server name (SNI):"), tls_.serverName);
+    row(tr("ALPN offered:"), tls_.alpnOffered);
+    row(tr("ALPN selected:"), tls_.alpnSelected);
+    row(tr("Keys:"), tls_.keys);
+    if (!tls_.problems.isEmpty()) {
+        QStringList lines = tls_.problems;
+        if (tls_.moreProblems > 0)
+            lines << tr("… and %L1 more TLS anomalies (see Anomalies)").arg(tls_.moreProblems);
+        row(tr("Problems:"), lines.join(u'\n'));
+    }
+}
+
+QString HandshakeView::tlsText() const {
+    QStringList lines;
+    for (int r = 0; tls_.tls && r < tlsForm_->rowCount(); ++r) {
+        const QLayoutItem* labelItem = tlsForm_->itemAt(r, QFormLayout::LabelRole);
+        const QLayoutItem* valueItem = tlsForm_->itemAt(r, QFormLayout::FieldRole);
+        const auto* label = labelItem ? qobject_cast<QLabel*>(labelItem->widget()) : nullptr;
+        const auto* value = valueItem ? qobject_cast<QLabel*>(valueItem->widget()) : nullptr;
+        if (label && value)
+            lines << label->text() + u' ' + value->text();
+    }
+    return lines.join(u'\n');
 }
 
 void HandshakeView::showReport(const ConnectionRecord& connection) {

@@ -21,13 +21,22 @@ HexView::HexView(QWidget* parent) : QPlainTextEdit(parent) {
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
 }
 
-void HexView::showFrame(const FrameRecord& frame, const FrameBytes& bytes) {
+void HexView::showFrame(const FrameRecord& frame, const FrameBytes& bytes, const QString& origin) {
     if (bytes.raw.empty()) {
-        showNote(tr("The frame's bytes are not in the capture."));
+        showNote(origin.isEmpty() ? tr("The frame's bytes are not in the capture.")
+                                  : origin + u'\n' + tr("The frame's bytes were not kept."));
         return;
     }
-    display(maskedHexLayout(bytes.raw, frame.headerLength, bytes.payload, bytes.maskKey,
-                            frame.payloadLength));
+    HexDump dump = maskedHexLayout(bytes.raw, frame.headerLength, bytes.payload, bytes.maskKey,
+                                   frame.payloadLength);
+    if (!origin.isEmpty()) {
+        const qsizetype shift = origin.size() + 1;
+        for (HexSpan& span : dump.spans)
+            span.start += shift;
+        dump.spans.insert(dump.spans.begin(), {0, origin.size(), HexRegion::Note});
+        dump.text.prepend(origin + u'\n');
+    }
+    display(std::move(dump));
 }
 
 void HexView::showBytes(std::span<const std::uint8_t> bytes, std::uint64_t total) {

@@ -24,8 +24,10 @@ public:
 
     explicit HexView(QWidget* parent = nullptr);
 
-    // `bytes` as read with at most limit() payload bytes.
-    void showFrame(const FrameRecord& frame, const FrameBytes& bytes);
+    // `bytes` as read with at most limit() payload bytes. `origin`, when
+    // given, is a first line saying where the bytes come from (a decrypted
+    // TLS stream's are in no packet).
+    void showFrame(const FrameRecord& frame, const FrameBytes& bytes, const QString& origin = {});
     // The first part of `total` bytes.
     void showBytes(std::span<const std::uint8_t> bytes, std::uint64_t total);
     // A line of text instead of a dump (nothing selected, bytes not in the capture).

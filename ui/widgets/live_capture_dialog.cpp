@@ -2,9 +2,11 @@
 
 #include <QCoreApplication>
 #include <QDialogButtonBox>
+#include <QFontDatabase>
 #include <QFormLayout>
 #include <QFuture>
 #include <QFutureWatcher>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -16,6 +18,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include "inspector/capture_loader.h"
 #include "inspector/port_list.h"
 
 namespace sockscope::ui {
@@ -86,6 +89,9 @@ LiveCaptureDialog::LiveCaptureDialog(QWidget* parent)
       filterHint_(new QLabel(this)),
       ports_(new QLineEdit(this)),
       portsHint_(new QLabel(this)),
+      keyLog_(new QLabel(this)),
+      keyLogHelpButton_(new QPushButton(this)),
+      keyLogHelp_(new QLabel(this)),
       buttons_(new QDialogButtonBox(QDialogButtonBox::Cancel, this)),
       filterGeneration_(std::make_shared<std::atomic<int>>(0)) {
     setWindowTitle(tr("Live Capture"));
@@ -114,6 +120,24 @@ LiveCaptureDialog::LiveCaptureDialog(QWidget* parent)
     portsHint_->setTextFormat(Qt::PlainText);
     portsHint_->hide();
 
+    keyLog_->setObjectName(QStringLiteral("keyLog"));
+    keyLog_->setWordWrap(true);
+    keyLog_->setTextFormat(Qt::PlainText);
+    keyLog_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // The help stays folded: most captures need none of it.
+    keyLogHelpButton_->setObjectName(QStringLiteral("keyLogHelpButton"));
+    keyLogHelpButton_->setText(tr("How to &write a key log…"));
+    keyLogHelpButton_->setCheckable(true);
+    keyLogHelpButton_->setFlat(true);
+    keyLogHelp_->setObjectName(QStringLiteral("keyLogHelp"));
+    keyLogHelp_->setWordWrap(true);
+    keyLogHelp_->setTextFormat(Qt::PlainText);
+    keyLogHelp_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    keyLogHelp_->setFont(QFontDatabase::systemFont(QFontDatabase::SmallestReadableFont));
+    keyLogHelp_->hide();
+    connect(keyLogHelpButton_, &QPushButton::toggled, keyLogHelp_, &QWidget::setVisible);
+    setKeyLogFile({});
+
     start_ = buttons_->addButton(tr("&Start"), QDialogButtonBox::AcceptRole);
     start_->setObjectName(QStringLiteral("start"));
     start_->setDefault(true);
@@ -123,6 +147,11 @@ LiveCaptureDialog::LiveCaptureDialog(QWidget* parent)
     form->addRow(QString(), filterHint_);
     form->addRow(tr("Decode &port(s) as WebSocket:"), ports_);
     form->addRow(QString(), portsHint_);
+    auto* keyLogRow = new QHBoxLayout;
+    keyLogRow->addWidget(keyLog_, 1);
+    keyLogRow->addWidget(keyLogHelpButton_);
+    form->addRow(tr("TLS key log:"), keyLogRow);
+    form->addRow(QString(), keyLogHelp_);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("Capture on:"), this));
     layout->addWidget(interfaces_, 1);
@@ -201,6 +230,32 @@ void LiveCaptureDialog::setFilter(const QString& filter) {
 
 void LiveCaptureDialog::setWsPorts(const std::set<std::uint16_t>& ports) {
     ports_->setText(formatPortList(ports));
+}
+
+void LiveCaptureDialog::setKeyLogFile(const QString& path) {
+    keyLogFile_ = path;
+    keyLog_->setText(path.isEmpty() ? tr("none (set one in Edit > Preferences): wss:// traffic "
+                                         "is shown as TLS connections without messages")
+                                    : tr("%1, followed as it grows").arg(path));
+    keyLogHelp_->setText(keyLogHelp(path));
+}
+
+QString LiveCaptureDialog::keyLogText() const {
+    return keyLog_->text();
+}
+
+QString LiveCaptureDialog::keyLogHelp(const QString& path) {
+    const QString file = shellQuoted(path.isEmpty() ? QStringLiteral("/tmp/keys.log") : path);
+    return tr("Start the client with the key log file named, then capture its traffic:") +
+           QStringLiteral(
+               "\n  Chrome, Chromium, Firefox, curl:  SSLKEYLOGFILE=%1 chromium\n"
+               "  Python (ssl):  context.keylog_filename = \"%2\"\n"
+               "  Node.js:  node --tls-keylog=%1 app.js\n")
+               .arg(file, path.isEmpty() ? QStringLiteral("/tmp/keys.log") : path) +
+           tr("The file must be the one set in Edit > Preferences > Capture > TLS decryption. "
+              "Keys written after a connection ended still decrypt it (for %1 seconds of "
+              "capture).")
+               .arg(CaptureLoader::kLiveKeyWaitSeconds);
 }
 
 dissector::LiveCaptureOptions LiveCaptureDialog::captureOptions() const {

@@ -2,8 +2,10 @@
 // Choosing what to capture live: an interface (loopback preselected unless a
 // remembered one is set), a BPF filter checked as the user types (off the
 // GUI thread: a host name in a filter is resolved while compiling it), and
-// the ports to decode as WebSocket without a handshake. When no interface can
-// be listed it explains how to grant capture permission instead.
+// the ports to decode as WebSocket without a handshake, and which TLS key log
+// is followed, with a help text (shown on demand) on how to make browsers and
+// runtimes write one. When no interface can be listed it explains how to
+// grant capture permission instead.
 
 #include <sockscope/dissector/live_capture.h>
 
@@ -41,6 +43,11 @@ public:
     void setInterface(const QString& name);  // selected when listed
     void setFilter(const QString& filter);
     void setWsPorts(const std::set<std::uint16_t>& ports);
+    // The preference's key log file, followed during the capture (empty: none).
+    void setKeyLogFile(const QString& path);
+    QString keyLogText() const;
+    // How to make a browser or runtime write a key log (plain text).
+    static QString keyLogHelp(const QString& path);
 
     dissector::LiveCaptureOptions captureOptions() const;
     std::set<std::uint16_t> wsPorts() const;
@@ -65,6 +72,10 @@ private:
     QLabel* filterHint_;
     QLineEdit* ports_;
     QLabel* portsHint_;
+    QLabel* keyLog_;
+    QPushButton* keyLogHelpButton_;
+    QLabel* keyLogHelp_;
+    QString keyLogFile_;
     QDialogButtonBox* buttons_;
     QPushButton* start_;
     FilterState filterState_ = FilterState::Checking;

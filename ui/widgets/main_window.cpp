@@ -72,6 +72,10 @@ void MainWindow::buildMenus() {
     QAction* open = file->addAction(tr("&Open Capture…"), this, &MainWindow::chooseFile);
     open->setShortcut(QKeySequence::Open);
     recentMenu_ = file->addMenu(tr("Open &Recent"));
+    openKeyLogAction_ = file->addAction(tr("Open &Key Log…"), this, &MainWindow::chooseKeyLog);
+    openKeyLogAction_->setToolTip(
+        tr("Decrypt the capture's TLS connections with an NSS key log (SSLKEYLOGFILE): the file "
+           "is read again with its keys"));
     saveAction_ = file->addAction(tr("&Save Capture As…"), this, &MainWindow::saveCaptureAs);
     saveAction_->setShortcut(QKeySequence::Save);
     QMenu* exports = file->addMenu(tr("&Export"));
@@ -278,6 +282,7 @@ CaptureView* MainWindow::replaceView() {
             progress_->setValue(int(done * 1000 / total));
     });
     connect(&document, &CaptureDocument::liveStatus, this, &MainWindow::updateCounts);
+    connect(&document, &CaptureDocument::keysLoaded, this, &MainWindow::showKeyReport);
     connect(&document, &CaptureDocument::finished, this, [this](const QString& error) {
         progress_->hide();
         cancelButton_->hide();
@@ -299,6 +304,7 @@ bool MainWindow::startLiveCapture(const dissector::LiveCaptureOptions& options,
     dissector::DissectorOptions dissectorOptions = prefs_.dissectorOptions();
     dissectorOptions.wsPorts = wsPorts;
     viewOptions_ = dissectorOptions;
+    view->document().setKeyLog({prefs_.keyLogFile, true});
     if (!view->document().openLive(options, dissectorOptions)) {
         showError(tr("Cannot start the capture"),
                   LiveCaptureDialog::permissionHelp(view->document().error()));
@@ -345,6 +351,9 @@ void MainWindow::setPreferences(const Preferences& preferences) {
     Preferences next = preferences;
     next.clamp();
     const bool captureChanged = !next.sameCaptureOptions(prefs_);
+    // A new key log preference replaces File > Open Key Log's choice.
+    if (next.keyLogFile != prefs_.keyLogFile)
+        keyLogOverride_.clear();
     const bool themeChanged = next.theme != prefs_.theme;
     prefs_ = next;
     QSettings settings;
@@ -374,7 +383,7 @@ void MainWindow::offerReopen() {
         return;
     if (view_->document().live()) {
         statusBar()->showMessage(
-            tr("The new ports and limits apply to the next live capture started"), 8000);
+            tr("The new ports, key log and limits apply to the next live capture started"), 8000);
         return;
     }
     if (currentFile_.isEmpty())
@@ -384,7 +393,8 @@ void MainWindow::offerReopen() {
         return;
     auto* box = new QMessageBox(
         QMessageBox::Question, tr("Reopen the capture?"),
-        tr("The new ports and limits apply to the next capture opened. Reopen %1 with them now?")
+        tr("The new ports, key log and limits apply to the next capture opened. Reopen %1 with "
+           "them now?")
             .arg(QFileInfo(currentFile_).fileName()),
         QMessageBox::NoButton, this);
     box->setObjectName(QStringLiteral("reopenPrompt"));
@@ -509,6 +519,7 @@ void MainWindow::updateActions() {
     stopAction_->setEnabled(live);
     startAction_->setEnabled(!live);
     saveAction_->setEnabled(view_ != nullptr);
+    openKeyLogAction_->setEnabled(!currentFile_.isEmpty() && !live);
     findAction_->setEnabled(view_ != nullptr);
     exportJsonlAction_->setEnabled(view_ != nullptr && !exporting());
     exportHarAction_->setEnabled(view_ != nullptr);
@@ -531,6 +542,7 @@ void MainWindow::chooseLiveCapture() {
     LiveCaptureDialog dialog(this);
     dialog.setInterface(settings.value(key::LiveInterface).toString());
     dialog.setFilter(settings.value(key::LiveFilter).toString());
+    dialog.setKeyLogFile(prefs_.keyLogFile);
     QString ignored;
     dialog.setWsPorts(parsePortList(settings.value(key::LivePorts).toString(), ignored)
                           .value_or(std::set<std::uint16_t>{}));

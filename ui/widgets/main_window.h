@@ -2,7 +2,8 @@
 // The inspector's main window: menus, shortcuts, the status bar with counts
 // and loading progress, recent files, drag-and-drop, preferences. What is
 // shown for a capture lives in a CaptureView, replaced whole when another
-// capture is opened. Opening, saving and exporting are in main_window_files.cpp.
+// capture is opened. Opening, saving and exporting are in main_window_files.cpp,
+// the TLS key log in main_window_keys.cpp.
 
 #include <QMainWindow>
 #include <QPointer>
@@ -12,6 +13,7 @@
 
 #include <sockscope/dissector/live_capture.h>
 
+#include "inspector/capture_keys.h"
 #include "inspector/message_table_model.h"
 #include "inspector/preferences.h"
 #include "widgets/theme.h"
@@ -42,6 +44,13 @@ public:
     bool openFile(const QString& path);
     // Opens the current capture file again (with the preferences as they are now).
     bool reopen();
+    // File > Open Key Log: the current capture file is dissected again with
+    // the TLS keys of `keyLog` (instead of the preference's, until another
+    // file is opened); the status bar then says how many keys were read and
+    // which lines were skipped. False (lastError() says why) without a capture file.
+    bool openKeyLog(const QString& keyLog);
+    // The status bar's last word on the keys (keyLogStatus() is empty before any).
+    QString keyLogStatus() const { return keyLogStatus_; }
     // Starts a live capture with these settings (the dialog's result).
     bool startLiveCapture(const dissector::LiveCaptureOptions& options,
                           const std::set<std::uint16_t>& wsPorts);
@@ -105,6 +114,10 @@ private:
     void applyDisplay();
     void offerReopen();
     void chooseFile();
+    void chooseKeyLog();
+    // The keys a capture file (absolute path) is opened with.
+    KeyLogSource keyLogFor(const QString& file) const;
+    void showKeyReport(const KeyLogReport& report);
     void chooseJsonlExport();
     void chooseHarExport();
     void onExportFinished(const QString& error);
@@ -124,6 +137,10 @@ private:
     Preferences prefs_;
     QByteArray viewState_;
     QString lastError_;
+    QString keyLogStatus_;
+    // File > Open Key Log's choice and the capture file it was made for.
+    QString keyLogOverride_;
+    QString keyLogOverrideFor_;
     JsonlExport* jsonlExport_ = nullptr;
     QPointer<PreferencesDialog> preferencesDialog_;
     QPointer<ConsoleWindow> console_;
@@ -131,6 +148,7 @@ private:
 
     QMenu* recentMenu_ = nullptr;
     QAction* saveAction_ = nullptr;
+    QAction* openKeyLogAction_ = nullptr;
     QAction* stopAction_ = nullptr;
     QAction* startAction_ = nullptr;
     QAction* followAction_ = nullptr;

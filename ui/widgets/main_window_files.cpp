@@ -72,15 +72,19 @@ bool MainWindow::openFile(const QString& path) {
             return false;
         }
     }
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    if (absolute != keyLogOverrideFor_)
+        keyLogOverride_.clear();  // Open Key Log's choice was for another file
     CaptureView* view = replaceView();
     view->keepFiles(std::move(converted));
     viewOptions_ = prefs_.dissectorOptions();
+    view->document().setKeyLog(keyLogFor(absolute));
     if (!view->document().open(capture, viewOptions_)) {
         showError(tr("Cannot open capture"), view->document().error());
         showWelcome();
         return false;
     }
-    currentFile_ = QFileInfo(path).absoluteFilePath();
+    currentFile_ = absolute;
     addRecentFile(currentFile_);
     setWindowTitle(tr("%1 — Sockscope").arg(QFileInfo(path).fileName()));
     fileLabel_->setText(QFileInfo(path).fileName());
@@ -151,6 +155,8 @@ bool MainWindow::exportJsonl(const QString& path) {
             return false;
         }
     }
+    // The keys the view was dissected with (a live capture's file as it is now).
+    jsonlExport_->setKeyLog(view_->document().keyLog());
     if (!jsonlExport_->start(source, viewOptions_, view_->selectedConnections(), path, error)) {
         showError(tr("Cannot export"), error);
         return false;

@@ -4,6 +4,8 @@
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFontComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -145,17 +147,50 @@ QWidget* PreferencesDialog::buildCapturePage() {
     }
 
     auto* note = new QLabel(
-        tr("Ports and limits apply to the next capture opened (you may reopen the current one) "
-           "and to the next live capture started."));
+        tr("Ports, the key log and limits apply to the next capture opened (you may reopen the "
+           "current one) and to the next live capture started."));
     note->setWordWrap(true);
 
     auto* page = new QWidget;
     auto* layout = new QVBoxLayout(page);
     layout->addWidget(decode);
+    layout->addWidget(buildTlsBox());
     layout->addWidget(limits);
     layout->addWidget(note);
     layout->addStretch(1);
     return page;
+}
+
+QWidget* PreferencesDialog::buildTlsBox() {
+    keyLog_ = new QLineEdit;
+    keyLog_->setObjectName(QStringLiteral("keyLogFile"));
+    keyLog_->setPlaceholderText(tr("none: wss:// traffic stays encrypted"));
+    keyLog_->setClearButtonEnabled(true);
+    keyLog_->setToolTip(
+        tr("An NSS key log, as browsers, curl, Python and Node write it when asked (for example "
+           "SSLKEYLOGFILE=/tmp/keys.log). TLS connections whose keys it holds are decrypted; a "
+           "live capture follows the file as it grows. Keys a pcapng file carries are used "
+           "without it."));
+    auto* browse = new QPushButton(tr("&Browse…"));
+    browse->setObjectName(QStringLiteral("keyLogBrowse"));
+    connect(browse, &QPushButton::clicked, this, &PreferencesDialog::chooseKeyLog);
+    auto* row = new QHBoxLayout;
+    row->addWidget(keyLog_, 1);
+    row->addWidget(browse);
+
+    auto* box = new QGroupBox(tr("TLS decryption"));
+    auto* form = new QFormLayout(box);
+    form->addRow(buddyLabel(tr("&Key log file:"), keyLog_), row);
+    return box;
+}
+
+void PreferencesDialog::chooseKeyLog() {
+    const QString current = keyLog_->text().trimmed();
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("TLS Key Log File"), current.isEmpty() ? QString() : QFileInfo(current).path(),
+        tr("Key logs (*.log *.txt *.keys);;All files (*)"));
+    if (!path.isEmpty())
+        keyLog_->setText(path);
 }
 
 QWidget* PreferencesDialog::buildDisplayPage() {
@@ -243,6 +278,7 @@ void PreferencesDialog::setPreferences(const Preferences& preferences) {
     shown_ = preferences;
     ports_->setText(formatPortList(preferences.wsPorts));
     detect_->setChecked(preferences.detectWithoutHandshake);
+    keyLog_->setText(preferences.keyLogFile);
     for (const LimitSpec& spec : limitSpecs())
         limits_.at(spec.limit)->setValue(shownValue(spec, preferences.limit(spec.limit)));
     selectData(time_, int(preferences.timeDisplay));
@@ -264,6 +300,7 @@ Preferences PreferencesDialog::preferences() const {
     if (const auto ports = parsePortList(ports_->text(), ignored))
         p.wsPorts = *ports;
     p.detectWithoutHandshake = detect_->isChecked();
+    p.keyLogFile = keyLog_->text().trimmed();
     for (const LimitSpec& spec : limitSpecs()) {
         const int value = limits_.at(spec.limit)->value();
         // An unchanged box keeps the exact value (a size need not be whole KiB).

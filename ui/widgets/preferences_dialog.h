@@ -1,10 +1,10 @@
 #pragma once
 // Edit > Preferences: two pages, Capture (ports decoded as WebSocket,
-// detection, the dissector's limits, each with its default and range in its
-// tooltip) and Display (time, text encoding, JSON, fonts, theme). Apply and
-// OK hand the values over with applied(); the window decides what takes
-// effect at once and what waits for the next capture. Not modal: loading
-// and live capture go on while it is open.
+// detection, the TLS key log file, the dissector's limits, each with its
+// default and range in its tooltip) and Display (time, text encoding, JSON,
+// fonts, theme). Apply and OK hand the values over with applied(); the
+// window decides what takes effect at once and what waits for the next
+// capture. Not modal: loading and live capture go on while it is open.
 
 #include <QDialog>
 
@@ -35,6 +35,7 @@ public:
     // False while the ports field holds something that is not a port list.
     bool valid() const;
     QDialogButtonBox* buttons() const { return buttons_; }
+    QLineEdit* keyLogField() const { return keyLog_; }
 
 signals:
     // OK or Apply with valid values.
@@ -42,7 +43,9 @@ signals:
 
 private:
     QWidget* buildCapturePage();
+    QWidget* buildTlsBox();
     QWidget* buildDisplayPage();
+    void chooseKeyLog();
     void checkPorts();
     void apply();
 
@@ -50,6 +53,7 @@ private:
     QLineEdit* ports_ = nullptr;
     QLabel* portsError_ = nullptr;
     QCheckBox* detect_ = nullptr;
+    QLineEdit* keyLog_ = nullptr;
     std::map<Limit, QSpinBox*> limits_;
     QComboBox* time_ = nullptr;
     QComboBox* encoding_ = nullptr;
