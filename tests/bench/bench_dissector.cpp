@@ -33,10 +33,13 @@
 #include "bench_platform.h"
 #include "capture_generator.h"
 #include "child_launcher.h"
+#include "counting_sink.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using bench::CountingSink;
+using bench::secondsSince;
 
 struct Options {
     std::uint64_t sizeMb = 1024;
@@ -83,25 +86,6 @@ std::optional<Options> parseOptions(int argc, char** argv) {
     }
     return o;
 }
-
-double secondsSince(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Counts what the dissector reports, nothing more.
-class CountingSink : public sockscope::dissector::DissectionSink {
-public:
-    std::uint64_t connections = 0, handshakes = 0, frames = 0, messages = 0, anomalies = 0;
-    std::uint64_t payloadBytes = 0;
-    void onConnection(const sockscope::dissector::ConnectionEvent&) override { ++connections; }
-    void onHandshake(const sockscope::dissector::HandshakeEvent&) override { ++handshakes; }
-    void onFrame(const sockscope::dissector::FrameEvent&) override { ++frames; }
-    void onMessage(const sockscope::dissector::MessageEvent& m) override {
-        ++messages;
-        payloadBytes += m.length;
-    }
-    void onAnomaly(const sockscope::dissector::AnomalyEvent&) override { ++anomalies; }
-};
 
 constexpr int kCliRuns = 5;
 
