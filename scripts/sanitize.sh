@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ and
-# runs the test suite there (not part of ./test.sh: it doubles the build time).
+# Builds with AddressSanitizer + UndefinedBehaviorSanitizer (GCC, Debug: the
+# CMake preset `asan`, in build-asan/) and runs the whole test suite there.
+# Arguments go to ctest, e.g. scripts/sanitize.sh -R core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh > /dev/null
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSOCKSCOPE_SANITIZE=ON \
-      -DSOCKSCOPE_BUILD_BENCH=OFF > /dev/null
-cmake --build build-asan -j"$(nproc)"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$(nproc)" "$@"
+./scripts/setup.sh --with-test-peers > /dev/null
+werror=OFF
+[ "${CI:-}" = "true" ] && werror=ON
+cmake --preset asan -DSOCKSCOPE_WERROR="$werror" > /dev/null
+cmake --build --preset asan -j"$(nproc)"
+ctest --preset asan -j"$(nproc)" "$@"

@@ -27,6 +27,12 @@ if [ "${1:-}" = "--with-test-peers" ]; then
     packages+=(chromium openssl tshark
                desktop-file-utils appstream lintian shellcheck adduser libcap2-bin man-db)
 fi
+# scripts/fuzz.sh builds the libFuzzer targets with clang; the fuzzer and
+# sanitizer runtimes are in libclang-rt (only a Recommends of clang), and
+# llvm-symbolizer (llvm) turns the stacks of a finding into file:line.
+if [[ " $* " == *" --with-fuzzing "* ]]; then
+    packages+=(clang libclang-rt-dev llvm)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
