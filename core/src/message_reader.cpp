@@ -145,8 +145,9 @@ bool MessageReader::onFrameHeader(const FrameHeader& h, const FrameOffsets& offs
             return false;
     }
     ++message_.frames;
-    // Fail before the bytes arrive when the announced size already exceeds the limit.
-    if (!message_.compressed &&
+    // Fail before the bytes arrive when the announced size already exceeds the
+    // limit (also for a payload passed on compressed, as it is what is kept).
+    if (!inflating() &&
         message_.wireLength + h.payloadLength > config_.limits.maxMessageSize &&
         !violation(ViolationKind::MessageTooBig, at,
                    "message of at least " + std::to_string(message_.wireLength + h.payloadLength) +
@@ -170,7 +171,7 @@ bool MessageReader::onFramePayload(std::span<const std::uint8_t> chunk,
     }
     message_.wireLength += chunk.size();
     const std::uint64_t wireOffset = frameOffsets_.payload + payloadOffset;
-    if (!message_.compressed || !inflater_)
+    if (!inflating())
         return deliverData(chunk, wireOffset);
     return inflateChunk(chunk, false, wireOffset);
 }
@@ -213,7 +214,11 @@ bool MessageReader::inflateChunk(std::span<const std::uint8_t> chunk, bool fin,
 bool MessageReader::deliverData(std::span<const std::uint8_t> data, std::uint64_t wireOffset) {
     const std::uint64_t before = message_.length;
     message_.length += data.size();
-    if (message_.compressed && message_.length > config_.limits.maxMessageSize &&
+    // Reported once, when the limit is crossed: a lenient reader goes on
+    // inflating (context takeover needs it), and how often it would repeat
+    // the report must not depend on how the bytes were split.
+    if (inflating() && before <= config_.limits.maxMessageSize &&
+        message_.length > config_.limits.maxMessageSize &&
         !violation(ViolationKind::MessageTooBig, wireOffset,
                    "decompressed message exceeds the limit of " +
                        std::to_string(config_.limits.maxMessageSize) + " bytes"))

@@ -167,6 +167,10 @@ void KeyLog::parseLine(std::string_view line) {
     ++line_;
     const bool tooLong = partialTooLong_ || line.size() > limits_.maxLineLength;
     partialTooLong_ = false;
+    // A line read in pieces keeps only its first maxLineLength + 1 characters;
+    // judge a whole line by the same prefix, so that whether a long line is a
+    // comment does not depend on how the file's bytes arrived.
+    line = line.substr(0, limits_.maxLineLength + 1);
     if (!line.empty() && line.back() == '\r')
         line.remove_suffix(1);
     if (line_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF")  // a UTF-8 byte order mark

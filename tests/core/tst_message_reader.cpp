@@ -263,6 +263,51 @@ private slots:
         QVERIFY2(trace.find("close=1009") != std::string::npos, trace.c_str());
     }
 
+    void lenientModeReportsAnOversizeCompressedMessageOnce_data() {
+        QTest::addColumn<bool>("deflate");
+        QTest::newRow("inflated") << true;
+        // RSV1 without a handshake the reader saw: the payload is kept as sent.
+        QTest::newRow("rsv1 unknown") << false;
+    }
+
+    void lenientModeReportsAnOversizeCompressedMessageOnce() {
+        // Found by fuzz_frame_reader: fed in pieces, a lenient reader
+        // reported the size once per piece past the limit.
+        QFETCH(bool, deflate);
+        MessageDeflater deflater(15, false);
+        Bytes text(300000, 'a'), compressed;
+        deflater.compress(text, compressed);
+        Bytes wire = encode(c(1, compressed, true, 4));
+        const Bytes after = encode(c(1, bytesOf("after")));
+        wire.insert(wire.end(), after.begin(), after.end());
+        MessageReaderConfig config;
+        config.sender = Role::Client;
+        config.strict = false;
+        config.limits.maxMessageSize = deflate ? 1000 : 100;
+        config.limits.maxDecompressionRatio = 0;
+        if (deflate)
+            config.deflate = DeflateParams{};
+        config.rsv1Unknown = !deflate;
+        for (std::size_t piece : {wire.size(), std::size_t(1), std::size_t(7)}) {
+            TraceSink sink;
+            MessageReader reader(config, sink);
+            for (std::size_t at = 0; at < wire.size(); at += piece) {
+                Bytes chunk(wire.begin() + static_cast<std::ptrdiff_t>(at),
+                            wire.begin() + static_cast<std::ptrdiff_t>(
+                                               std::min(wire.size(), at + piece)));
+                reader.feed(chunk);
+            }
+            const std::string trace = sink.joined();
+            std::size_t reports = 0;
+            for (std::size_t at = trace.find("too-big"); at != std::string::npos;
+                 at = trace.find("too-big", at + 1))
+                ++reports;
+            QVERIFY2(reports == 1, trace.c_str());
+            QVERIFY2(trace.find("message frames=1 len=5 valid=1 data=after") != std::string::npos,
+                     trace.c_str());
+        }
+    }
+
     void lenientModeNotesViolationsAndKeepsFraming() {
         WireFrame unmasked{true, 0, 1, bytesOf("plain"), false};
         Run r;

@@ -255,6 +255,21 @@ private slots:
         QCOMPARE(issuesText(lines), QStringLiteral("1: longer than 300 characters: skipped"));
         QCOMPARE(lines.entryCount(), std::size_t(1));
 
+        // Found by fuzz_key_log: how a long line is judged must not depend on
+        // how its bytes arrived. Read in pieces only the first limit + 1
+        // characters are kept, so a whole line is judged by them too.
+        limits.maxLineLength = 4;
+        const std::string bomComment = "\xEF\xBB\xBF# comment\n        indented\nbad line\n";
+        KeyLog whole(limits), bytewise(limits);
+        whole.addCompleteText(bomComment);
+        for (char ch : bomComment)
+            bytewise.addText(std::string_view(&ch, 1));
+        bytewise.finishText();
+        const QString wholeIssues = issuesText(whole);
+        QCOMPARE(issuesText(bytewise), wholeIssues);
+        QCOMPARE(wholeIssues, QStringLiteral("3: longer than 4 characters: skipped"));
+        limits.maxLineLength = 300;
+
         // Issues past the bound are only counted.
         KeyLog noisy(limits);
         noisy.addCompleteText("a\nb\nc\nd\ne\nf\ng\n");

@@ -87,6 +87,9 @@ private:
     bool deliverData(std::span<const std::uint8_t> data, std::uint64_t wireOffset);
     bool inflateChunk(std::span<const std::uint8_t> chunk, bool fin, std::uint64_t wireOffset);
     bool finishMessage();
+    // The message's payload goes through permessage-deflate's inflater (not
+    // when RSV1 is set without a negotiated extension the reader knows).
+    bool inflating() const { return message_.compressed && inflater_.has_value(); }
     // Text, and readable: compressed bytes of an unknown extension are not checked.
     bool checksUtf8() const {
         return message_.opcode == static_cast<std::uint8_t>(Opcode::Text) &&
