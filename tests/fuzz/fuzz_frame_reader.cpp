@@ -204,7 +204,9 @@ public:
     bool onMessageBegin(std::uint8_t opcode, bool compressed) override {
         FUZZ_CHECK(!inMessage_);
         inMessage_ = true;
-        compressed_ = compressed;
+        // Only an inflated message reports sizes and UTF-8 at the piece
+        // being inflated; RSV1 without deflate passes the payload on as is.
+        inflated_ = compressed && config_.deflate.has_value();
         payload_.clear();
         add("begin op=%u compressed=%d", opcode, compressed);
         return true;
@@ -241,7 +243,7 @@ public:
         // which depends on the split: it only has to lie within the frame.
         const bool pieceOffset = error.kind == ViolationKind::InflateFailed ||
                                  error.kind == ViolationKind::DecompressedTooBig ||
-                                 (compressed_ && inMessage_ &&
+                                 (inflated_ && inMessage_ &&
                                   (error.kind == ViolationKind::InvalidUtf8 ||
                                    error.kind == ViolationKind::MessageTooBig));
         const std::string id(error.id());
@@ -269,7 +271,7 @@ private:
 
     const sockscope::MessageReaderConfig& config_;
     bool inMessage_ = false;
-    bool compressed_ = false;
+    bool inflated_ = false;
     std::vector<std::uint8_t> payload_;
     std::uint64_t frameStart_ = 0;
     std::uint64_t frameEnd_ = 0;
