@@ -10,6 +10,7 @@
 #include <sockscope/dissector/dissector.h>
 #include <sockscope/dissector/live_capture.h>
 
+#include "cli_limit_options.h"
 #include "session/cli_common.h"
 #include "session/console_output.h"
 
@@ -129,8 +130,10 @@ CliRequest parseServe(const QStringList& arguments, const CommonOptions& common)
         QStringLiteral("Accept only upgrades whose Origin is this scheme://host[:port] "
                        "(repeatable); others, and requests without Origin, get 403."),
         QStringLiteral("origin"));
+    const LimitOptions limits(false);
     parser.addOptions({common.help, common.version, common.verbose, host, port, echo, deflate,
                        subprotocol, tlsCert, tlsKey, allowOrigin});
+    parser.addOptions(limits.all());
     parser.addPositionalArgument(kServe, QStringLiteral("Run a server."));
     if (auto early = parseCommand(parser, arguments, common, kServe, false)) {
         return *early;
@@ -164,6 +167,9 @@ CliRequest parseServe(const QStringList& arguments, const CommonOptions& common)
     options.certificateFile = parser.value(tlsCert);
     options.privateKeyFile = parser.value(tlsKey);
     options.allowedOrigins = toStdStrings(parser.values(allowOrigin));
+    if (const QString error = limits.apply(parser, kServe, options.limits); !error.isEmpty()) {
+        return usageError(error);
+    }
     return request;
 }
 
@@ -186,8 +192,10 @@ CliRequest parseConnect(const QStringList& arguments, const CommonOptions& commo
         QStringLiteral("name"));
     const QCommandLineOption deflate(QStringLiteral("deflate"),
                                      QStringLiteral("Offer permessage-deflate (RFC 7692)."));
+    const LimitOptions limits(false);
     parser.addOptions(
         {common.help, common.version, common.verbose, echo, header, subprotocol, deflate});
+    parser.addOptions(limits.all());
     parser.addPositionalArgument(kConnect, QStringLiteral("Connect as a client."));
     parser.addPositionalArgument(QStringLiteral("url"),
                                  QStringLiteral("ws://host[:port]/path (wss:// for TLS)."));
@@ -211,6 +219,9 @@ CliRequest parseConnect(const QStringList& arguments, const CommonOptions& commo
             return usageError(parsed.error);
         }
         options.headers.push_back(std::move(*parsed.field));
+    }
+    if (const QString error = limits.apply(parser, kConnect, options.limits); !error.isEmpty()) {
+        return usageError(error);
     }
     return request;
 }
@@ -245,8 +256,11 @@ struct OutputOptions {
                        "(repeatable). capture follows the last one as it grows."),
         QStringLiteral("file"));
 
+    const LimitOptions limits{true};
+
     QList<QCommandLineOption> all() const {
-        return {format, wsPort, conn, only, maxAnomalies, keyLog};
+        return QList<QCommandLineOption>{format, wsPort, conn, only, maxAnomalies, keyLog} +
+               limits.all();
     }
 };
 
@@ -298,7 +312,7 @@ QString parseOutputOptions(const QCommandLineParser& parser, const OutputOptions
     }
     for (const QString& file : parser.values(options.keyLog))
         out.keyLogFiles.push_back(QFile::encodeName(file).toStdString());
-    return {};
+    return options.limits.apply(parser, command, out.dissector);
 }
 
 CliRequest parseRead(const QStringList& arguments, const CommonOptions& common) {
@@ -523,7 +537,13 @@ QString mainHelp() {
         "\n"
         "Options:\n"
         "  -h, --help     Show this help (or a command's help: sockscope-cli serve --help).\n"
-        "  --version      Show the version.\n");
+        "  --version      Show the version.\n"
+        "\n"
+        "Limits (serve, connect, read, capture; a command's --help lists its own and their\n"
+        "defaults): --max-frame-size, --max-message-size, --max-fragments,\n"
+        "--max-decompression-ratio, --max-handshake-bytes, --max-header-fields; read and\n"
+        "capture also --max-connections, --max-buffered-bytes, --max-out-of-order-bytes,\n"
+        "--max-payload-kept. Sizes in bytes or with K, M, G (binary).\n");
 }
 
 }  // namespace

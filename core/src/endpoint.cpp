@@ -78,7 +78,8 @@ void Endpoint::receive(std::span<std::uint8_t> bytes) {
         return;
     if (state_ == EndpointState::Connecting) {
         handshakeBuffer_.insert(handshakeBuffer_.end(), bytes.begin(), bytes.end());
-        processHandshake();
+        if (headScan_.due(handshakeBuffer_, config_.limits.maxHandshakeBytes))
+            processHandshake();
         return;
     }
     processInput(bytes);
@@ -102,7 +103,8 @@ void Endpoint::receiveEof() {
 void Endpoint::processHandshake() {
     const std::span<const std::uint8_t> buffered(handshakeBuffer_);
     if (config_.role == Role::Server) {
-        auto parse = parseHttpRequest(buffered, config_.maxHandshakeBytes);
+        auto parse = parseHttpRequest(buffered, config_.limits.maxHandshakeBytes,
+                                      config_.limits.maxHeaderFields);
         if (parse.status == ParseStatus::NeedMore)
             return;
         if (parse.status == ParseStatus::Error) {
@@ -130,7 +132,8 @@ void Endpoint::processHandshake() {
                                                answer.deflate});
         openAfterHead(parse.consumed);
     } else {
-        auto parse = parseHttpResponse(buffered, config_.maxHandshakeBytes);
+        auto parse = parseHttpResponse(buffered, config_.limits.maxHandshakeBytes,
+                                       config_.limits.maxHeaderFields);
         if (parse.status == ParseStatus::NeedMore)
             return;
         if (parse.status == ParseStatus::Error) {

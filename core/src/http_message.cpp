@@ -271,7 +271,8 @@ std::optional<std::size_t> skipLeadingEmptyLines(Bytes b, std::size_t limit) {
 }
 
 template <typename Message>
-HttpParse<Message> parseHead(Bytes bytes, std::size_t maxBytes, bool skipEmptyLines) {
+HttpParse<Message> parseHead(Bytes bytes, std::size_t maxBytes, std::size_t maxFields,
+                             bool skipEmptyLines) {
     HttpParse<Message> result;
     const auto fail = [&](ViolationKind kind, HeadError error) {
         result.status = ParseStatus::Error;
@@ -311,6 +312,13 @@ HttpParse<Message> parseHead(Bytes bytes, std::size_t maxBytes, bool skipEmptyLi
         const std::size_t end = contentEnd(bytes, lineStart, lf);
         if (end == lineStart) {
             break;  // the empty line: lf + 1 == *headEnd
+        }
+        // A bound of its own: a 16 KiB head holds thousands of tiny fields, and
+        // every one costs a pair of strings (ws crashed on too many, 2024).
+        if (result.message.fields.list.size() >= maxFields) {
+            return fail(ViolationKind::HandshakeTooLarge,
+                        {lineStart,
+                         "more than " + std::to_string(maxFields) + " header fields (the limit)"});
         }
         if (auto error = parseFieldLine(bytes, lineStart, end, result.message.fields)) {
             return fail(ViolationKind::HandshakeMalformed, std::move(*error));
@@ -395,13 +403,48 @@ bool HttpFields::hasToken(std::string_view name, std::string_view token) const {
     return false;
 }
 
-HttpParse<HttpRequest> parseHttpRequest(std::span<const std::uint8_t> bytes, std::size_t maxBytes) {
-    return parseHead<HttpRequest>(bytes, maxBytes, true);
+HttpParse<HttpRequest> parseHttpRequest(std::span<const std::uint8_t> bytes, std::size_t maxBytes,
+                                        std::size_t maxFields) {
+    return parseHead<HttpRequest>(bytes, maxBytes, maxFields, true);
 }
 
-HttpParse<HttpResponse> parseHttpResponse(std::span<const std::uint8_t> bytes,
-                                          std::size_t maxBytes) {
-    return parseHead<HttpResponse>(bytes, maxBytes, false);
+HttpParse<HttpResponse> parseHttpResponse(std::span<const std::uint8_t> bytes, std::size_t maxBytes,
+                                          std::size_t maxFields) {
+    return parseHead<HttpResponse>(bytes, maxBytes, maxFields, false);
+}
+
+bool HttpHeadScan::due(std::span<const std::uint8_t> buffered, std::size_t maxBytes) {
+    if (buffered.size() < scanned_)
+        reset();  // the caller dropped bytes without saying so: start over
+    ++calls_;
+    bool parse = buffered.size() >= maxBytes || buffered.size() >= nextParseAt_;
+    // The head ends at an empty line: LF, then LF or CR LF. Only the new
+    // bytes (and the two before them, which may start the ending) are read.
+    for (std::size_t i = scanned_ < 2 ? 0 : scanned_ - 2; !parse && i < buffered.size();) {
+        const void* found = std::memchr(buffered.data() + i, '\n', buffered.size() - i);
+        if (!found)
+            break;
+        const std::size_t lf =
+            std::size_t(static_cast<const std::uint8_t*>(found) - buffered.data());
+        const std::size_t next = lf + 1;
+        parse =
+            (next < buffered.size() && buffered[next] == '\n') ||
+            (next + 1 < buffered.size() && buffered[next] == '\r' && buffered[next + 1] == '\n');
+        i = next;
+    }
+    scanned_ = buffered.size();
+    if (parse) {
+        ++parses_;
+        // Without an end, parse again (to reject a bad start line early) only
+        // once the head has doubled: a head of n bytes costs O(n) in all.
+        nextParseAt_ = std::max<std::size_t>(2 * buffered.size(), 64);
+    }
+    return parse;
+}
+
+void HttpHeadScan::reset() {
+    scanned_ = 0;
+    nextParseAt_ = 0;
 }
 
 std::string serializeRequest(const HttpRequest& request) {

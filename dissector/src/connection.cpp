@@ -192,6 +192,7 @@ void Connection::Side::onApplicationGap(std::uint64_t streamOffset, std::uint64_
         // Held bytes no longer lead into what follows: start over after the gap.
         pending.clear();
         pendingRuns.clear();
+        headScan.reset();
         if (c.phase_ == Phase::AwaitResponse)
             c.phase_ = Phase::NotWebSocket;
     }
@@ -297,9 +298,19 @@ void Connection::classify(Side& side, const StreamOrigin& origin) {
 }
 
 void Connection::tryRequest(Side& side, const StreamOrigin& origin) {
-    auto parse = parseHttpRequest(side.pending);
+    const DissectorOptions& options = shared_.options;
+    if (!side.headScan.due(side.pending, options.limits.maxHandshakeBytes))
+        return;
+    auto parse = parseHttpRequest(side.pending, options.limits.maxHandshakeBytes,
+                                  options.limits.maxHeaderFields);
     if (parse.status == ParseStatus::NeedMore)
         return;
+    if (parse.status == ParseStatus::Error &&
+        parse.error->kind == ViolationKind::HandshakeTooLarge) {
+        // Over a limit of ours: it may well have been a handshake, say so.
+        anomaly(directionOf(side), std::string(parse.error->id()), std::string(parse.error->rfc()),
+                parse.error->detail + "; not dissected as a WebSocket handshake", origin);
+    }
     if (parse.status == ParseStatus::Error ||
         !parse.message.fields.hasToken("Upgrade", "websocket")) {
         phase_ = Phase::NotWebSocket;  // plain HTTP (or not HTTP at all)
@@ -311,6 +322,7 @@ void Connection::tryRequest(Side& side, const StreamOrigin& origin) {
     side.pending.erase(side.pending.begin(),
                        side.pending.begin() + static_cast<std::ptrdiff_t>(parse.consumed));
     side.pendingOffset += parse.consumed;
+    side.headScan.reset();
     announce(side, origin);
     phase_ = Phase::AwaitResponse;
     Side& server = other(side);
@@ -319,7 +331,11 @@ void Connection::tryRequest(Side& side, const StreamOrigin& origin) {
 }
 
 void Connection::tryResponse(Side& side, const StreamOrigin& origin) {
-    auto parse = parseHttpResponse(side.pending);
+    const DissectorOptions& options = shared_.options;
+    if (!side.headScan.due(side.pending, options.limits.maxHandshakeBytes))
+        return;
+    auto parse = parseHttpResponse(side.pending, options.limits.maxHandshakeBytes,
+                                   options.limits.maxHeaderFields);
     if (parse.status == ParseStatus::NeedMore)
         return;
     if (parse.status == ParseStatus::Error) {
@@ -349,6 +365,7 @@ void Connection::tryResponse(Side& side, const StreamOrigin& origin) {
     side.pending.erase(side.pending.begin(),
                        side.pending.begin() + static_cast<std::ptrdiff_t>(parse.consumed));
     side.pendingOffset += parse.consumed;
+    side.headScan.reset();
     if (response.status != 101) {
         shared_.sink->onHandshake(h);
         phase_ = Phase::NotWebSocket;  // the server refused: the flow stays plain HTTP
@@ -441,6 +458,7 @@ void Connection::replayPending(Side& side) {
     }
     side.pending = {};
     side.pendingRuns = {};
+    side.headScan.reset();
 }
 
 void Connection::anomaly(std::optional<Direction> dir, std::string kind, std::string rfc,

@@ -86,6 +86,7 @@ private:
         std::vector<std::uint8_t> pending;
         std::uint64_t pendingOffset = 0;
         std::vector<std::pair<std::uint64_t, StreamOrigin>> pendingRuns;  // (offset, origin)
+        HttpHeadScan headScan;  // when `pending` is worth parsing as an HTTP head again
         std::unique_ptr<WebSocketDirection> websocket;
         // TLS: where the next decrypted byte goes in the decrypted stream, and
         // whether TCP lost bytes since the last one (records went missing).

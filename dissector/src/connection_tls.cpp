@@ -56,6 +56,7 @@ void Connection::startTls(Side& client, const StreamOrigin& origin) {
         std::vector<std::uint8_t> held = std::move(side->pending);
         tls_->startAt(directionOf(*side), held.empty() ? 0 : side->pendingOffset);
         side->pending = {};
+        side->headScan.reset();
         side->pendingRuns = {};
         side->pendingOffset = 0;
         if (!held.empty())
@@ -141,7 +142,11 @@ void Connection::keysAdded(const StreamOrigin& origin) {
 void Connection::tryResponseWithoutRequest(Side& server, const StreamOrigin& origin) {
     if (liveKeyWait() && tls_->waitingForKeys())
         return;  // the client's key (and so its request) may still come
-    auto parse = parseHttpResponse(server.pending);
+    const DissectorOptions& options = shared_.options;
+    if (!server.headScan.due(server.pending, options.limits.maxHandshakeBytes))
+        return;
+    auto parse = parseHttpResponse(server.pending, options.limits.maxHandshakeBytes,
+                                   options.limits.maxHeaderFields);
     if (parse.status == ParseStatus::NeedMore)
         return;
     if (parse.status == ParseStatus::Error || parse.message.status != 101 ||
@@ -177,6 +182,7 @@ void Connection::tryResponseWithoutRequest(Side& server, const StreamOrigin& ori
     server.pending.erase(server.pending.begin(),
                          server.pending.begin() + static_cast<std::ptrdiff_t>(parse.consumed));
     server.pendingOffset += parse.consumed;
+    server.headScan.reset();
     becomeWebSocket(*client_, h.deflate, true, origin);
 }
 

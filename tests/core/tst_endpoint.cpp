@@ -356,7 +356,7 @@ private slots:
 
     void rejectsOversizeHandshake() {
         EndpointConfig s = Pair::serverConfig();
-        s.maxHandshakeBytes = 1024;
+        s.limits.maxHandshakeBytes = 1024;
         Endpoint server(s);
         const std::string flood = "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a');
         server.receive(

@@ -55,7 +55,7 @@ EndpointConfig configFor(std::uint8_t selector) {
     }
     config.autoCloseReply = (selector & 4) == 0;
     if (selector & 8) {
-        config.maxHandshakeBytes = 200;
+        config.limits.maxHandshakeBytes = 200;
         config.limits.maxMessageSize = 1000;
         config.limits.maxFrameSize = 500;
         config.limits.maxFragments = 3;

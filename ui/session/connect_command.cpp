@@ -86,6 +86,7 @@ bool ConnectCommand::start() {
     ClientOptions client;
     client.deflate = options_.deflate;
     client.subprotocols = options_.subprotocols;
+    client.limits = options_.limits;
     for (const HttpField& field : options_.headers) {
         if (equalsIgnoreCase(field.name, "Origin")) {
             client.origin = field.value;  // the handshake has a slot for it

@@ -23,6 +23,7 @@ struct ConnectOptions {
     std::vector<HttpField> headers;  // see parseHeaderArgument
     std::vector<std::string> subprotocols;
     bool verbose = false;
+    Limits limits;  // --max-*
 };
 
 struct HeaderArgument {

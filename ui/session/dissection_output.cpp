@@ -47,7 +47,7 @@ constexpr std::int64_t kLiveKeyWaitSeconds = 2;
 std::unique_ptr<dissector::Dissector> makeDissector(const DissectionOutputOptions& options,
                                                     dissector::DissectionSink& sink,
                                                     const dissector::KeyLog* keys, bool live) {
-    dissector::DissectorOptions dissectorOptions;
+    dissector::DissectorOptions dissectorOptions = options.dissector;
     dissectorOptions.wsPorts = options.wsPorts;
     dissectorOptions.keyLog = keys;
     if (live)

@@ -2,8 +2,9 @@
 // What `read` and `capture` share: the output format, the sink it selects
 // (text or JSON Lines on stdout) and the dissector options from the command line.
 
-// Only light dissector headers here: this one is included next to Qt headers,
-// and Qt's `emit` macro must not meet the dissector's internals.
+// Only public dissector headers here: this one is included next to Qt
+// headers, and Qt's `emit` macro must not meet the dissector's internals.
+#include <sockscope/dissector/dissector.h>
 #include <sockscope/dissector/events.h>
 #include <sockscope/dissector/sink_filter.h>
 
@@ -33,6 +34,9 @@ struct DissectionOutputOptions {
     // --max-anomalies (0: no limit); unset: DissectorOptions' default.
     std::optional<std::uint64_t> maxAnomaliesPerKind;
     std::vector<std::string> keyLogFiles;  // --keylog: NSS key logs to decrypt TLS with
+    // The limits (--max-*); the fields above and the key log are set from
+    // this struct's other members when the dissector is made.
+    dissector::DissectorOptions dissector;
 };
 
 // The sink for `format` writing to `out`. Live output flushes every line.

@@ -17,6 +17,7 @@ ServerOptions serverOptions(const ServeOptions& options) {
     out.certificateFile = options.certificateFile;
     out.privateKeyFile = options.privateKeyFile;
     out.allowedOrigins = options.allowedOrigins;
+    out.limits = options.limits;
     return out;
 }
 

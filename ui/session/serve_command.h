@@ -22,6 +22,7 @@ struct ServeOptions {
     bool verbose = false;
     QString certificateFile, privateKeyFile;  // both set: wss://
     std::vector<std::string> allowedOrigins;
+    Limits limits;  // --max-*
 };
 
 class ServeCommand final : public QObject {

@@ -41,7 +41,6 @@ struct EndpointConfig {
     // is taken. Off: the application calls close() itself, and may still
     // send until then.
     bool autoCloseReply = true;
-    std::size_t maxHandshakeBytes = kDefaultMaxHandshakeBytes;
     ClientHandshakeOptions client;  // role == Client
     ServerHandshakeOptions server;  // role == Server
     RandomSource random;            // empty: OpenSSL CSPRNG
@@ -166,6 +165,9 @@ public:
     Role role() const { return config_.role; }
     const std::optional<DeflateParams>& deflate() const { return deflate_; }
     const std::string& subprotocol() const { return subprotocol_; }
+    // How the opening handshake's head was read (tests check it was parsed
+    // a bounded number of times, however it was split).
+    const HttpHeadScan& handshakeScan() const { return headScan_; }
     std::uint64_t bytesReceived() const { return bytesIn_; }
     // Bytes queued for sending so far (handshake included).
     std::uint64_t bytesQueued() const { return bytesOut_; }
@@ -205,6 +207,7 @@ private:
 
     // Handshake
     std::vector<std::uint8_t> handshakeBuffer_;
+    HttpHeadScan headScan_;
     std::string clientKey_;
     HttpRequest request_;
     std::string subprotocol_;

@@ -12,11 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sockscope/core/limits.h"
 #include "sockscope/core/violation.h"
 
 namespace sockscope {
-
-inline constexpr std::size_t kDefaultMaxHandshakeBytes = 16 * 1024;
 
 struct HttpField {
     std::string name;   // as received (case preserved)
@@ -37,7 +36,9 @@ public:
     // (case-insensitive), e.g. hasToken("Connection", "upgrade") for
     // "Connection: keep-alive, Upgrade".
     bool hasToken(std::string_view name, std::string_view token) const;
-    void add(std::string name, std::string value) { list.push_back({std::move(name), std::move(value)}); }
+    void add(std::string name, std::string value) {
+        list.push_back({std::move(name), std::move(value)});
+    }
 };
 
 struct HttpRequest {
@@ -60,17 +61,43 @@ template <typename Message>
 struct HttpParse {
     ParseStatus status = ParseStatus::NeedMore;
     Message message;
-    std::size_t consumed = 0;             // bytes of the head, including the final CRLF
-    std::optional<ProtocolError> error;   // offset = position of the offending byte
+    std::size_t consumed = 0;            // bytes of the head, including the final CRLF
+    std::optional<ProtocolError> error;  // offset = position of the offending byte
 };
 
 // Both accept CRLF line endings (and bare LF, as RFC 9112 §2.2 allows a
-// recipient to), reject obsolete line folding, control characters and header
-// blocks larger than maxBytes (HandshakeTooLarge).
+// recipient to), reject obsolete line folding, control characters, and header
+// blocks larger than maxBytes or with more than maxFields fields
+// (HandshakeTooLarge).
 HttpParse<HttpRequest> parseHttpRequest(std::span<const std::uint8_t> bytes,
-                                        std::size_t maxBytes = kDefaultMaxHandshakeBytes);
+                                        std::size_t maxBytes = kDefaultMaxHandshakeBytes,
+                                        std::size_t maxFields = kDefaultMaxHeaderFields);
 HttpParse<HttpResponse> parseHttpResponse(std::span<const std::uint8_t> bytes,
-                                          std::size_t maxBytes = kDefaultMaxHandshakeBytes);
+                                          std::size_t maxBytes = kDefaultMaxHandshakeBytes,
+                                          std::size_t maxFields = kDefaultMaxHeaderFields);
+
+// Says when a head that arrives in pieces is worth parsing again: when its
+// end (an empty line) has arrived, when it reached maxBytes, or when it has
+// doubled since the last parse (so a bad start line is still refused early).
+// Only new bytes are scanned, so a head of n bytes costs O(n) however it is
+// split, where parsing after every read would cost O(n^2) (tungstenite spent
+// minutes on a 20 MB header line sent in small pieces).
+class HttpHeadScan {
+public:
+    // `buffered`: every byte of the head so far, the earlier ones unchanged.
+    bool due(std::span<const std::uint8_t> buffered, std::size_t maxBytes);
+    // The buffer was emptied (the head was taken).
+    void reset();
+    // How often due() was asked and how often it said yes (tests check the bound).
+    std::uint64_t calls() const { return calls_; }
+    std::uint64_t parses() const { return parses_; }
+
+private:
+    std::size_t scanned_ = 0;
+    std::size_t nextParseAt_ = 0;
+    std::uint64_t calls_ = 0;
+    std::uint64_t parses_ = 0;
+};
 
 std::string serializeRequest(const HttpRequest& request);
 std::string serializeResponse(const HttpResponse& response);

@@ -22,7 +22,9 @@ namespace sockscope::dissector {
 struct DissectorOptions {
     std::set<std::uint16_t> wsPorts;     // --ws-port: treat as WebSocket without a handshake
     bool detectWithoutHandshake = true;  // heuristic detection of mid-stream WebSocket
-    Limits limits;                       // per message / frame (decompression capped here)
+    // Per message / frame (decompression capped here); an HTTP head over its
+    // handshake bounds is not taken for a handshake (an anomaly says so).
+    Limits limits;
     std::uint64_t maxPayloadKept = 64ull << 20;  // bytes of a message payload kept for the sink
     std::size_t maxFlows = 100000;
     std::size_t maxBufferedBytes = 512u << 20;  // out-of-order bytes, all flows together
