@@ -35,7 +35,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
     exit 2
 fi
 
-./scripts/setup.sh --with-fuzzing > /dev/null
+./scripts/setup.sh --with-fuzzing --packages-only > /dev/null
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 cmake --preset fuzz -DSOCKSCOPE_WERROR="$werror" > /dev/null

@@ -4,7 +4,7 @@
 # Arguments go to ctest, e.g. scripts/sanitize.sh -R core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh --with-test-peers > /dev/null
+./scripts/setup.sh --with-test-peers --packages-only > /dev/null
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 cmake --preset asan -DSOCKSCOPE_WERROR="$werror" > /dev/null

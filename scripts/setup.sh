@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Shared by run.sh and test.sh: install the Debian packages the build and the
 # tests need (only those missing), then configure and build in build/.
+# --packages-only stops after installing (fuzz.sh and sanitize.sh build
+# elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +45,10 @@ if ((${#missing[@]})); then
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ " $* " == *" --packages-only "* ]]; then
+    exit 0
 fi
 
 werror=OFF

@@ -180,8 +180,11 @@ bool MessageReader::inflateChunk(std::span<const std::uint8_t> chunk, bool fin,
                                  std::uint64_t wireOffset) {
     // Lenient: already reported. A UTF-8 failure does not stop inflation:
     // with context takeover the next message refers back into this one.
-    if (inflateFailed_)
+    if (inflateFailed_) {
+        if (fin)
+            endInflaterMessage();
         return true;
+    }
     // The output goes to the sink as zlib produces it, not through a buffer.
     struct Delivery final : InflateOutput {
         MessageReader& reader;
@@ -193,6 +196,7 @@ bool MessageReader::inflateChunk(std::span<const std::uint8_t> chunk, bool fin,
         }
     } delivery(*this, wireOffset);
     const InflateStatus status = inflater_->inflate(chunk, fin, delivery);
+    inflaterMidMessage_ = !fin;
     if (delivery.stopped)
         return false;
     if (status == InflateStatus::Error) {
@@ -271,8 +275,23 @@ bool MessageReader::onFrameEnd() {
 
 bool MessageReader::finishMessage() {
     inMessage_ = false;
+    // A lenient reader ends a message early (interrupted by a new one).
+    if (inflaterMidMessage_)
+        endInflaterMessage();
     inflateFailed_ = false;
     return sink_.onMessageEnd(message_);
+}
+
+// Tells the inflater the failed or interrupted message is over, so the next
+// one starts afresh (without context takeover) or is reported as unreadable
+// for the lost shared window, instead of repeating this message's failure.
+void MessageReader::endInflaterMessage() {
+    struct Discard final : InflateOutput {
+        void write(std::span<const std::uint8_t>) override {}
+    } discard;
+    // An ended message's status is the one already reported.
+    (void)inflater_->inflate({}, true, discard);
+    inflaterMidMessage_ = false;
 }
 
 }  // namespace sockscope

@@ -155,8 +155,11 @@ void Connection::Side::onApplicationData(std::span<const std::uint8_t> bytes,
     pendingRuns.emplace_back(streamOffset, origin);
     pending.insert(pending.end(), bytes.begin(), bytes.end());
     c.classify(*this, origin);
-    if (c.phase_ != Phase::WebSocket && pending.size() > kMaxPending)
-        c.phase_ = Phase::NotWebSocket;  // nothing recognisable in the first bytes
+    // Nothing recognisable in the first bytes (a handshake head may be as
+    // long as the user's limit allows).
+    if (c.phase_ != Phase::WebSocket &&
+        pending.size() > std::max(kMaxPending, c.shared_.options.limits.maxHandshakeBytes))
+        c.phase_ = Phase::NotWebSocket;
 }
 
 void Connection::Side::onStreamGap(std::uint64_t streamOffset, std::uint64_t missing,

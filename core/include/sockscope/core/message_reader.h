@@ -87,6 +87,7 @@ private:
     bool deliverData(std::span<const std::uint8_t> data, std::uint64_t wireOffset);
     bool inflateChunk(std::span<const std::uint8_t> chunk, bool fin, std::uint64_t wireOffset);
     bool finishMessage();
+    void endInflaterMessage();
     // The message's payload goes through permessage-deflate's inflater (not
     // when RSV1 is set without a negotiated extension the reader knows).
     bool inflating() const { return message_.compressed && inflater_.has_value(); }
@@ -116,6 +117,8 @@ private:
     Utf8Validator utf8_;
     bool utf8Failed_ = false;
     bool inflateFailed_ = false;
+    // The inflater is inside a message it has not been told the end of.
+    bool inflaterMidMessage_ = false;
     std::optional<MessageInflater> inflater_;
 };
 
