@@ -52,6 +52,8 @@ Preferences changed() {
     p.setLimit(Limit::MaxMessageSize, 5 * MiB);
     p.setLimit(Limit::MaxFragments, 77);
     p.setLimit(Limit::MaxDecompressionRatio, 50);
+    p.setLimit(Limit::MaxHandshakeBytes, 64 * KiB);
+    p.setLimit(Limit::MaxHeaderFields, 500);
     p.setLimit(Limit::MaxPayloadKept, 1000000);  // not whole KiB
     p.setLimit(Limit::MaxFlows, 500);
     p.setLimit(Limit::MaxBufferedBytes, 64 * MiB);
@@ -133,6 +135,8 @@ private slots:
         QCOMPARE(p.limit(Limit::MaxMessageSize), 64 * MiB);
         QCOMPARE(p.limit(Limit::MaxFragments), std::uint64_t(1u << 17));
         QCOMPARE(p.limit(Limit::MaxDecompressionRatio), std::uint64_t(0));
+        QCOMPARE(p.limit(Limit::MaxHandshakeBytes), 16 * KiB);
+        QCOMPARE(p.limit(Limit::MaxHeaderFields), std::uint64_t(100));
         QCOMPARE(p.limit(Limit::MaxPayloadKept), d.maxPayloadKept);
         QCOMPARE(p.limit(Limit::MaxFlows), std::uint64_t(100000));
         QCOMPARE(p.limit(Limit::MaxBufferedBytes), 512 * MiB);
@@ -155,6 +159,8 @@ private slots:
         QCOMPARE(o.limits.maxMessageSize, d.limits.maxMessageSize);
         QCOMPARE(o.limits.maxFragments, d.limits.maxFragments);
         QCOMPARE(o.limits.maxDecompressionRatio, d.limits.maxDecompressionRatio);
+        QCOMPARE(o.limits.maxHandshakeBytes, d.limits.maxHandshakeBytes);
+        QCOMPARE(o.limits.maxHeaderFields, d.limits.maxHeaderFields);
         QCOMPARE(o.maxPayloadKept, d.maxPayloadKept);
         QCOMPARE(o.maxFlows, d.maxFlows);
         QCOMPARE(o.maxBufferedBytes, d.maxBufferedBytes);
@@ -273,6 +279,8 @@ private slots:
                  qPrintable(message->toolTip()));
         QCOMPARE(child<QSpinBox>(&dialog, QStringLiteral("limit.maxPayloadKept"))->value(), 977);
         QCOMPARE(child<QSpinBox>(&dialog, QStringLiteral("limit.maxFragments"))->value(), 77);
+        QCOMPARE(child<QSpinBox>(&dialog, QStringLiteral("limit.maxHandshakeBytes"))->value(), 64);
+        QCOMPARE(child<QSpinBox>(&dialog, QStringLiteral("limit.maxHeaderFields"))->value(), 500);
         QSpinBox* anomalies = child<QSpinBox>(&dialog, QStringLiteral("limit.maxAnomaliesPerKind"));
         QCOMPARE(anomalies->value(), 0);
         QCOMPARE(anomalies->text(), QStringLiteral("no limit"));

@@ -42,6 +42,10 @@ std::uint64_t get(const dissector::DissectorOptions& o, Limit limit) {
             return o.limits.maxFragments;
         case Limit::MaxDecompressionRatio:
             return std::uint64_t(o.limits.maxDecompressionRatio);
+        case Limit::MaxHandshakeBytes:
+            return o.limits.maxHandshakeBytes;
+        case Limit::MaxHeaderFields:
+            return o.limits.maxHeaderFields;
         case Limit::MaxPayloadKept:
             return o.maxPayloadKept;
         case Limit::MaxFlows:
@@ -69,6 +73,12 @@ void set(dissector::DissectorOptions& o, Limit limit, std::uint64_t v) {
             break;
         case Limit::MaxDecompressionRatio:
             o.limits.maxDecompressionRatio = double(v);
+            break;
+        case Limit::MaxHandshakeBytes:
+            o.limits.maxHandshakeBytes = std::size_t(v);
+            break;
+        case Limit::MaxHeaderFields:
+            o.limits.maxHeaderFields = std::size_t(v);
             break;
         case Limit::MaxPayloadKept:
             o.maxPayloadKept = v;
@@ -114,6 +124,18 @@ const std::array<LimitSpec, kLimitCount> kSpecs = {{
                        "Inflating stops when a message grows more than this many times its "
                        "compressed size (0: only the largest message bounds it)"),
      false, 0, 100000, defaultOf(Limit::MaxDecompressionRatio)},
+    {Limit::MaxHandshakeBytes, "maxHandshakeBytes",
+     QT_TRANSLATE_NOOP("Preferences", "Largest handshake head"),
+     QT_TRANSLATE_NOOP("Preferences",
+                       "An HTTP request or response head longer than this is not taken for a "
+                       "WebSocket handshake (handshake-too-large)"),
+     true, KiB, GiB, defaultOf(Limit::MaxHandshakeBytes)},
+    {Limit::MaxHeaderFields, "maxHeaderFields",
+     QT_TRANSLATE_NOOP("Preferences", "Handshake header fields"),
+     QT_TRANSLATE_NOOP("Preferences",
+                       "A handshake head with more header fields is not taken for a WebSocket "
+                       "handshake (handshake-too-large)"),
+     false, 4, 1000000, defaultOf(Limit::MaxHeaderFields)},
     {Limit::MaxPayloadKept, "maxPayloadKept",
      QT_TRANSLATE_NOOP("Preferences", "Decompressed payload kept"),
      QT_TRANSLATE_NOOP("Preferences",

@@ -37,13 +37,15 @@ enum class Limit {
     MaxMessageSize,
     MaxFragments,
     MaxDecompressionRatio,
+    MaxHandshakeBytes,
+    MaxHeaderFields,
     MaxPayloadKept,
     MaxFlows,
     MaxBufferedBytes,
     MaxOutOfOrderBytes,
     MaxAnomaliesPerKind,
 };
-inline constexpr std::size_t kLimitCount = 9;
+inline constexpr std::size_t kLimitCount = 11;
 
 struct LimitSpec {
     Limit limit;
