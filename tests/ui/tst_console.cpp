@@ -32,9 +32,11 @@
 #include "console/message_composer.h"
 #include "console/payload_text.h"
 #include "console/raw_frame_panel.h"
+#include "console/server_session.h"
 #include "console/session_pane.h"
 #include "inspector/anomaly_table_model.h"
 #include "inspector/capture_document.h"
+#include "inspector/preferences.h"
 #include "session/websocket_server.h"
 #include "test_certificate.h"
 #include "widgets/capture_view.h"
@@ -374,6 +376,29 @@ private slots:
         other.deleteProfile(u"local"_s);
         QCOMPARE(ClientSession().profileNames(), QStringList{u"staging"_s});
         QVERIFY(!other.loadProfile(u"local"_s));
+    }
+
+    // The limits set in Preferences bound the console's endpoints too.
+    void clientAndServerTabsApplyTheSavedLimits() {
+        Preferences prefs;
+        prefs.setLimit(Limit::MaxMessageSize, 5 << 20);
+        prefs.setLimit(Limit::MaxHeaderFields, 500);
+        {
+            QSettings settings;
+            prefs.save(settings);
+        }
+        ClientSession client;
+        client.form().setUrl(u"ws://127.0.0.1:1/"_s);
+        const auto clientSettings = client.form().settings();
+        QVERIFY(clientSettings);
+        QCOMPARE(clientSettings->options.limits.maxMessageSize, std::uint64_t(5 << 20));
+        QCOMPARE(clientSettings->options.limits.maxHeaderFields, std::size_t(500));
+        ServerSession server;
+        const auto serverSettings = server.settings();
+        QVERIFY(serverSettings);
+        QCOMPARE(serverSettings->options.limits.maxMessageSize, std::uint64_t(5 << 20));
+        QCOMPARE(serverSettings->options.limits.maxHeaderFields, std::size_t(500));
+        QSettings().clear();  // the other tests use the defaults
     }
 
     void invalidFieldsAreRefusedWithWhy() {

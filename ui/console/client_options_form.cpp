@@ -16,6 +16,7 @@
 #include <QVBoxLayout>
 
 #include "console/tls_options_box.h"
+#include "inspector/preferences.h"
 #include "session/connect_command.h"
 
 using namespace Qt::StringLiterals;
@@ -273,6 +274,7 @@ std::optional<ClientSettings> ClientOptionsForm::settings(QString* error) const 
     result.url = *parsed.url;
 
     session::ClientOptions& options = result.options;
+    options.limits = Preferences::savedLimits();
     for (int row = 0; row < headers_->rowCount(); ++row) {
         const QTableWidgetItem* name = headers_->item(row, 0);
         const QTableWidgetItem* value = headers_->item(row, 1);

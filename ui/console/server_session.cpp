@@ -23,6 +23,7 @@
 #include <QVBoxLayout>
 
 #include "console/session_pane.h"
+#include "inspector/preferences.h"
 #include "session/server_client_list.h"
 #include "session/session_recorder.h"
 #include "session/socket_address.h"
@@ -300,6 +301,7 @@ std::optional<ServerSession::Settings> ServerSession::settings(QString* error) c
     out.port = quint16(port_->value());
 
     session::ServerOptions& options = out.options;
+    options.limits = Preferences::savedLimits();
     options.certificateFile = certificate_->text().trimmed();
     options.privateKeyFile = key_->text().trimmed();
     if (options.certificateFile.isEmpty() != options.privateKeyFile.isEmpty())

@@ -296,6 +296,13 @@ void Preferences::save(QSettings& settings) const {
     }
 }
 
+Limits Preferences::savedLimits() {
+    Preferences prefs;
+    QSettings settings;
+    prefs.load(settings);
+    return prefs.dissectorOptions().limits;
+}
+
 dissector::DissectorOptions Preferences::dissectorOptions() const {
     dissector::DissectorOptions options;
     options.wsPorts = wsPorts;

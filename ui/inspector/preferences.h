@@ -96,6 +96,9 @@ struct Preferences {
 
     // The dissector's options for the next capture.
     dissector::DissectorOptions dissectorOptions() const;
+    // The saved WebSocket limits (frame, message, fragments, ratio, handshake
+    // head): the console's clients and servers apply them as a capture does.
+    static Limits savedLimits();
     // The JSON indent the views use: 0 (as sent) when pretty-printing is off.
     int effectiveJsonIndent() const { return prettyJson ? jsonIndent : 0; }
 
