@@ -1,7 +1,8 @@
 // Offline capture input through libpcap: pcap and pcapng, nanosecond
 // timestamps, "-" for standard input. libpcap's own messages name the failing
 // read but not in words a user of a CLI expects, so open() turns the common
-// failures into one clear line and keeps libpcap's text for the rest.
+// failures into one clear line and keeps libpcap's text for the rest; a
+// record that cannot be read is named by its packet number and byte offset.
 
 #include "sockscope/dissector/capture_reader.h"
 
@@ -15,7 +16,9 @@
 #include <new>
 #include <string_view>
 
+#include "capture_reader_failure.h"
 #include "pcapng_format.h"
+#include "sockscope/dissector/packet_decoder.h"
 
 namespace sockscope::dissector {
 
@@ -33,9 +36,36 @@ struct ReadBufferDelete {
     void operator()(char* p) const { ::operator delete[](p, kReadBufferAlignment); }
 };
 
+// Standard input when it is a pipe, counting the bytes libpcap takes: where a
+// record that cannot be read starts, which a file tells with ftell().
+struct CountingInput {
+    std::FILE* source = nullptr;
+    std::uint64_t consumed = 0;
+
+    static ssize_t read(void* self, char* buffer, std::size_t size) {
+        auto* input = static_cast<CountingInput*>(self);
+        const std::size_t n = std::fread(buffer, 1, size, input->source);
+        input->consumed += n;
+        return n == 0 && std::ferror(input->source) ? -1 : ssize_t(n);
+    }
+    static int close(void*) { return 0; }  // the source stays open, as stdin did
+
+    // An unbuffered stream over `source`: every byte libpcap reads passes
+    // read() when libpcap asks for it, not ahead of it.
+    std::FILE* open() {
+        std::FILE* stream = fopencookie(
+            this, "rb", {.read = &read, .write = nullptr, .seek = nullptr, .close = &close});
+        if (stream)
+            std::setvbuf(stream, nullptr, _IONBF, 0);
+        return stream;
+    }
+};
+
 struct CaptureReader::State {
-    // Outlives the FILE: pcap_close() runs first.
+    // Outlive the FILE: pcap_close() runs first.
     std::unique_ptr<char[], ReadBufferDelete> readBuffer;
+    std::unique_ptr<CountingInput> counting;
+    std::uint64_t recordStart = 0;  // of the record being read, when `counting`
     pcap_t* handle = nullptr;
     std::string name;  // for messages: the path, or "standard input"
     CaptureReaderOptions options;
@@ -68,8 +98,10 @@ std::string describeOpenFailure(const std::string& path, const std::string& name
         if (info.st_size == 0)
             return name + " is empty: not a pcap or pcapng capture";
     }
-    if (contains(pcapError, "unknown file format"))
-        return name + " is not a pcap or pcapng capture";
+    if (contains(pcapError, "unknown file format")) {
+        const std::string why = reading::recognizeUnknownFormat(path, name);
+        return why.empty() ? name + " is not a pcap or pcapng capture" : why;
+    }
     if (contains(pcapError, "tried to read 4 file header bytes, only got 0"))
         return name + " is empty: not a pcap or pcapng capture";
     if (contains(pcapError, "truncated"))
@@ -92,6 +124,13 @@ std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std:
     state->readBuffer.reset(
         static_cast<char*>(::operator new[](kReadBufferBytes, kReadBufferAlignment)));
     std::setvbuf(file, state->readBuffer.get(), _IOFBF, kReadBufferBytes);
+    if (file == stdin && std::ftell(stdin) < 0) {
+        state->counting = std::make_unique<CountingInput>(CountingInput{stdin});
+        if (std::FILE* counted = state->counting->open())
+            file = counted;
+        else
+            state->counting.reset();
+    }
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     state->handle =
         pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
@@ -102,8 +141,16 @@ std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std:
         return nullptr;
     }
     state->file = file;
-    if (options.recordEnds && std::ftell(file) < 0)
+    if (options.recordEnds && (state->counting || std::ftell(file) < 0))
         state->options.recordEnds = false;  // a pipe: there is no file to read back
+    const int linkType = pcap_datalink(state->handle);
+    if (!supportsLinkType(linkType)) {
+        const char* known = pcap_datalink_val_to_name(linkType);
+        error = state->name + ": link type " + std::to_string(linkType) +
+                (known ? std::string(" (") + known + ")" : std::string()) +
+                " is not supported; Sockscope reads " + kSupportedLinkTypes + " captures";
+        return nullptr;
+    }
     error.clear();
     return std::unique_ptr<CaptureReader>(new CaptureReader(std::move(state)));
 }
@@ -116,6 +163,27 @@ int CaptureReader::linkType() const {
     return pcap_datalink(state_->handle);
 }
 
+void CaptureReader::stop(std::string why) {
+    // Where the record (pcap) or block (pcapng) that failed starts: a file is
+    // walked up to where libpcap stopped; a pipe counted the bytes read
+    // before this record (for pcapng, before the blocks read for this packet).
+    std::optional<reading::StopPoint> at;
+    if (state_->counting) {
+        at = reading::StopPoint{state_->recordStart, {}};
+    } else if (const long stoppedAt = std::ftell(state_->file); stoppedAt > 0) {
+        at = reading::locateStop(fileno(state_->file), format(), std::uint64_t(stoppedAt));
+    }
+    const bool truncated = contains(why, "truncated");
+    if (at && !at->why.empty())
+        why = std::move(at->why);
+    error_ = state_->name + ": packet " + std::to_string(count_ + 1) +
+             (truncated ? " is truncated (" : " cannot be read (") + why + ")";
+    if (at)
+        error_ +=
+            std::string(format() == CaptureFormat::Pcapng ? ", in the block" : ", in the record") +
+            " at byte offset " + std::to_string(at->offset);
+}
+
 CaptureFormat CaptureReader::format() const {
     // libpcap reports pcapng sections as version 1.0; classic pcap is 2.x.
     return pcap_major_version(state_->handle) == 1 ? CaptureFormat::Pcapng : CaptureFormat::Pcap;
@@ -126,6 +194,8 @@ std::optional<RawPacket> CaptureReader::next() {
         return std::nullopt;
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
+    if (state_->counting)
+        state_->recordStart = state_->counting->consumed;
     const int result = pcap_next_ex(state_->handle, &header, &data);
     if (result == PCAP_ERROR_BREAK)  // -2: the end of the file
         return std::nullopt;
@@ -133,10 +203,7 @@ std::optional<RawPacket> CaptureReader::next() {
         // A record cut short at the end of the file, or a record libpcap
         // rejects (e.g. a captured length over its limit): stop here; the
         // packets before it were delivered.
-        const std::string_view why = pcap_geterr(state_->handle);
-        error_ = state_->name + ": packet " + std::to_string(count_ + 1) +
-                 (contains(why, "truncated") ? " is truncated (" : " cannot be read (") +
-                 std::string(why) + ")";
+        stop(pcap_geterr(state_->handle));
         return std::nullopt;
     }
     RawPacket packet;

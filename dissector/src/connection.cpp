@@ -457,7 +457,13 @@ void Connection::replayPending(Side& side) {
             continue;
         const std::span<const std::uint8_t> bytes(
             side.pending.data() + (runStart - side.pendingOffset), runEnd - runStart);
-        side.websocket->data(bytes, runStart, side.pendingRuns[i].second);
+        // The handshake took the start of this run (frames sharing the 101's
+        // segment): in the packet, the frames start that much later.
+        // Decrypted bytes have no place in a packet's data to point at.
+        StreamOrigin origin = side.pendingRuns[i].second;
+        if (!tls_)
+            origin.packetOffset += std::uint32_t(runStart - side.pendingRuns[i].first);
+        side.websocket->data(bytes, runStart, origin);
     }
     side.pending = {};
     side.pendingRuns = {};

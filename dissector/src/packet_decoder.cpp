@@ -102,6 +102,24 @@ std::optional<PacketDecode> linkLayer(const RawPacket& p, bool cut, Network& net
 
 }  // namespace
 
+bool supportsLinkType(int linkType) {
+    switch (linkType) {
+        case kNull:
+        case kEthernet:
+        case kRawOpenBsd:
+        case kRawBsdOs:
+        case kRaw:
+        case kLoop:
+        case kSll:
+        case kIpv4:
+        case kIpv6:
+        case kSll2:
+            return true;
+        default:
+            return false;
+    }
+}
+
 PacketDecoder::PacketDecoder(PacketDecoderLimits limits)
     : limits_(limits), fragments_(std::make_unique<Fragments>(limits)) {}
 

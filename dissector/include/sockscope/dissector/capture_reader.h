@@ -24,7 +24,8 @@ struct CaptureReaderOptions {
 class CaptureReader {
 public:
     // nullptr and a one-line reason ("cannot open X: no such file",
-    // "X is not a pcap or pcapng capture", "X: truncated file header") on failure.
+    // "X is not a pcap or pcapng capture", "X: truncated file header", "X:
+    // link type 105 (IEEE802_11) is not supported; ...") on failure.
     static std::unique_ptr<CaptureReader> open(const std::string& path, std::string& error,
                                                CaptureReaderOptions options = {});
     ~CaptureReader();
@@ -32,7 +33,9 @@ public:
     // The next packet, or nullopt at the end (or on a read error: see error()).
     // The packet's data stays valid until the next call.
     std::optional<RawPacket> next();
-    // Non-empty when reading stopped on an error (e.g. a truncated packet record).
+    // Non-empty when reading stopped on an error (e.g. a truncated packet
+    // record): "X: packet 7 is truncated (libpcap's reason), in the record at
+    // byte offset 1234" ("cannot be read" for other errors; "block" for pcapng).
     const std::string& error() const { return error_; }
     int linkType() const;
     CaptureFormat format() const;
@@ -40,6 +43,7 @@ public:
 private:
     struct State;
     explicit CaptureReader(std::unique_ptr<State> state);
+    void stop(std::string why);  // sets error_, naming the packet and where it is
     std::unique_ptr<State> state_;
     std::string error_;
     std::uint64_t count_ = 0;

@@ -66,6 +66,13 @@ struct PacketDecoderLimits {
     std::uint32_t fragmentTimeoutSeconds = 30;
 };
 
+// Whether decode() reads packets of this libpcap DLT_* link type (the ones
+// named above); packets of any other type are Ignored.
+bool supportsLinkType(int linkType);
+// The link types it reads, in words, for messages.
+inline constexpr const char* kSupportedLinkTypes =
+    "Ethernet, Linux cooked (SLL, SLL2), BSD loopback and raw IP";
+
 class PacketDecoder {
 public:
     explicit PacketDecoder(PacketDecoderLimits limits = {});
