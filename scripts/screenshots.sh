@@ -3,7 +3,8 @@
 # sample capture under a virtual X display (Xvfb, 1600x1000), driven with
 # xdotool as a person would (clicks on rows and tabs), captured with
 # ImageMagick into docs/screenshots/ (the console too, against a
-# `sockscope-cli serve --echo` on port 39301, and a wss:// capture made by
+# `sockscope-cli serve --echo` on port 39301, its conformance tab against
+# python3-websockets on port 39302, and a wss:// capture made by
 # scripts/make_tls_capture.py). Installs xvfb, xdotool, imagemagick and
 # openssl when missing. The click positions match the first-start layout at that
 # screen size; if the layout changes, look at the PNGs and adjust them here.
@@ -36,7 +37,39 @@ drive() {
     click 111 607  # Handshake
     import -window root "$out/handshake.png"
     console "$out"
+    conformance "$out"
     tls "$out"
+}
+
+# The conformance tab: the whole suite against Debian's python3-websockets
+# (tests/session/peers/echo_server.py, which serves until its stdin closes:
+# a coprocess holds it open), only the cases that did not pass listed, one
+# case's frames opened.
+conformance() {
+    local out=$1
+    coproc PEER { exec /usr/bin/python3 tests/session/peers/echo_server.py --port 39302 \
+        --compression deflate >/dev/null; }
+    peer_pid=$PEER_PID
+    trap 'kill $app_pid $peer_pid 2>/dev/null || true' EXIT
+    sleep 1
+    typein() { xdotool type --delay 5 "$1"; }
+    xdotool windowfocus "$wid"
+    xdotool key ctrl+shift+t  # Console > Run Conformance Tests (a new console tab)
+    sleep 1.5
+    click 280 124  # Server URL
+    typein "ws://127.0.0.1:39302/"
+    click 280 229  # Case timeout: 2 s (a few cases wait it out)
+    xdotool key ctrl+a
+    typein 2
+    click 45 270   # Start
+    sleep 75       # the run: about 45 s
+    click 485 66   # Show only cases that did not pass
+    click 505 112  # the first row's Case column ...
+    typein "3.8.4" # ... and its keyboard search: a valid message, then one with RSV1
+    sleep 0.5
+    click 700 511  # the server's close
+    import -window root "$out/conformance.png"
+    kill $peer_pid 2>/dev/null || true
 }
 
 # wss://: a chat inside TLS 1.3 made by scripts/make_tls_capture.py, which

@@ -714,9 +714,10 @@ private slots:
                 }
             }
         }
-        QCOMPARE(entries, (QStringList{u"New &Client Session"_s, u"New &Server Session"_s,
-                                       u"Compare with &Qt WebSockets"_s,
-                                       u"&Replay Selected Connection\u2026"_s}));
+        QCOMPARE(entries,
+                 (QStringList{u"New &Client Session"_s, u"New &Server Session"_s,
+                              u"Compare with &Qt WebSockets"_s, u"Run Con&formance Tests\u2026"_s,
+                              u"&Replay Selected Connection\u2026"_s}));
         QVERIFY(replay);
         QVERIFY(!replay->isEnabled());
     }

@@ -38,6 +38,12 @@ ConsoleWindow::~ConsoleWindow() = default;
 
 void ConsoleWindow::addSession(QWidget* session, const QString& title) {
     const int index = tabs_->addTab(session, title);
+    // A session that names what it runs (the conformance tab) keeps its tab's title current.
+    connect(session, &QWidget::windowTitleChanged, this, [this, session](const QString& text) {
+        const int at = tabs_->indexOf(session);
+        if (at >= 0 && !text.isEmpty())
+            tabs_->setTabText(at, text);
+    });
     tabs_->setCurrentIndex(index);
     session->setFocus();
     updateActions();

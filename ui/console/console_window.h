@@ -19,7 +19,8 @@ public:
     explicit ConsoleWindow(QWidget* parent = nullptr);
     ~ConsoleWindow() override;
 
-    // Takes ownership of `session` and selects its tab.
+    // Takes ownership of `session` and selects its tab; the tab follows the
+    // session's windowTitle once it sets one.
     void addSession(QWidget* session, const QString& title);
     QTabWidget* tabs() const { return tabs_; }
     // Closes the tab at `index` (its session is deleted: connections close, recordings finish).

@@ -58,6 +58,9 @@ public:
     void start();
     QTcpSocket* socket() const { return socket_; }
     Role testerRole() const { return tester_; }
+    // Testing a client: its upgrade request, which the runner read before
+    // this session began (so it is not among the wireBytes()).
+    const HttpRequest& request() const { return request_; }
     const Observation& observation() const { return seen_; }
     bool isFinished() const { return finished_; }
 

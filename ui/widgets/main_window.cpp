@@ -21,6 +21,7 @@
 
 #include "console/client_session.h"
 #include "console/comparison_session.h"
+#include "console/conformance_tab.h"
 #include "console/console_window.h"
 #include "console/replay_session.h"
 #include "console/server_session.h"
@@ -122,6 +123,12 @@ void MainWindow::buildMenus() {
     console->addAction(tr("Compare with &Qt WebSockets"), this, [this] {
         openConsoleSession(createComparisonSession(nullptr), tr("Comparison %1"));
     });
+    QAction* conformance = console->addAction(tr("Run Con&formance Tests…"), this, [this] {
+        openConsoleSession(createConformanceTab(nullptr), tr("Conformance %1"));
+    });
+    conformance->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    conformance->setToolTip(
+        tr("Run the conformance suite against a WebSocket server or client, case by case"));
     console->addSeparator();
     replayAction_ = console->addAction(tr("&Replay Selected Connection…"), this,
                                        &MainWindow::replaySelectedConnection);
@@ -586,6 +593,7 @@ void MainWindow::showShortcuts() {
            "<tr><td><b>Ctrl+L</b></td><td>follow the newest rows</td></tr>"
            "<tr><td><b>Ctrl+Shift+N</b></td><td>new client session in the console</td></tr>"
            "<tr><td><b>Ctrl+Shift+L</b></td><td>new server session in the console</td></tr>"
+           "<tr><td><b>Ctrl+Shift+T</b></td><td>run conformance tests in the console</td></tr>"
            "<tr><td><b>Ctrl+Alt+1/2/3</b></td><td>absolute / relative / delta time</td></tr>"
            "<tr><td><b>↑ ↓ PgUp PgDn Home End</b></td><td>move in a table</td></tr>"
            "<tr><td><b>Enter</b></td><td>on an anomaly or fragment: go to its frame</td></tr>"
