@@ -10,11 +10,11 @@
 #include <QTest>
 
 #include <malloc.h>
-#include <zlib.h>
 
 #include <memory>
 #include <random>
 
+#include "deflate_bomb.h"
 #include "wire.h"
 
 using namespace sockscope;
@@ -121,30 +121,6 @@ Bytes headerAnnouncing(std::uint64_t length, int opcode = 2) {
 
 void append(Bytes& to, const Bytes& more) {
     to.insert(to.end(), more.begin(), more.end());
-}
-
-// `total` zero bytes as one raw DEFLATE message (RFC 7692 §7.2.1: the
-// final 00 00 ff ff dropped), compressed in pieces so the input never exists.
-Bytes deflateBomb(std::size_t total) {
-    z_stream z{};
-    deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
-    const Bytes zeros(MiB, 0);
-    Bytes out;
-    std::uint8_t buffer[64 * 1024];
-    for (std::size_t done = 0; done < total; done += zeros.size()) {
-        z.next_in = const_cast<std::uint8_t*>(zeros.data());
-        z.avail_in = uInt(std::min(zeros.size(), total - done));
-        const bool last = done + zeros.size() >= total;
-        do {
-            z.next_out = buffer;
-            z.avail_out = sizeof buffer;
-            deflate(&z, last ? Z_SYNC_FLUSH : Z_NO_FLUSH);
-            out.insert(out.end(), buffer, buffer + (sizeof buffer - z.avail_out));
-        } while (z.avail_out == 0);
-    }
-    deflateEnd(&z);
-    out.resize(out.size() - 4);
-    return out;
 }
 
 }  // namespace

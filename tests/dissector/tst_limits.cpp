@@ -12,8 +12,8 @@
 #include <QTest>
 
 #include <malloc.h>
-#include <zlib.h>
 
+#include "deflate_bomb.h"
 #include "dissection_recorder.h"
 #include "raw_packet.h"
 #include "websocket_conversation.h"
@@ -110,29 +110,6 @@ Bytes headerAnnouncing(std::uint64_t length) {
         header.push_back(std::uint8_t(length >> (8 * i)));
     append(header, {1, 2, 3, 4});
     return header;
-}
-
-// `total` zero bytes as one raw DEFLATE message, compressed in pieces.
-Bytes deflateBomb(std::size_t total) {
-    z_stream z{};
-    deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
-    const Bytes zeros(MiB, 0);
-    Bytes out;
-    std::uint8_t buffer[64 * 1024];
-    for (std::size_t done = 0; done < total; done += zeros.size()) {
-        z.next_in = const_cast<std::uint8_t*>(zeros.data());
-        z.avail_in = uInt(std::min(zeros.size(), total - done));
-        const bool last = done + zeros.size() >= total;
-        do {
-            z.next_out = buffer;
-            z.avail_out = sizeof buffer;
-            deflate(&z, last ? Z_SYNC_FLUSH : Z_NO_FLUSH);
-            out.insert(out.end(), buffer, buffer + (sizeof buffer - z.avail_out));
-        } while (z.avail_out == 0);
-    }
-    deflateEnd(&z);
-    out.resize(out.size() - 4);  // RFC 7692 §7.2.1
-    return out;
 }
 
 Bytes compressed(const Bytes& message) {
