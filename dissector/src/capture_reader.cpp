@@ -227,13 +227,7 @@ std::optional<RawPacket> CaptureReader::next() {
 
 namespace {
 
-std::uint32_t read32(std::span<const std::uint8_t> file, std::uint64_t at, bool bigEndian) {
-    const std::uint8_t* p = file.data() + at;
-    return bigEndian ? std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 |
-                           std::uint32_t(p[2]) << 8 | p[3]
-                     : std::uint32_t(p[3]) << 24 | std::uint32_t(p[2]) << 16 |
-                           std::uint32_t(p[1]) << 8 | p[0];
-}
+using reading::read32;
 
 // pcapng blocks that carry a packet, and where its data and captured length lie.
 std::optional<std::uint64_t> pcapngData(std::span<const std::uint8_t> file, std::uint64_t recordEnd,

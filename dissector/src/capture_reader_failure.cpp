@@ -12,8 +12,6 @@
 
 namespace sockscope::dissector::reading {
 
-namespace {
-
 std::uint32_t read32(std::span<const std::uint8_t> file, std::uint64_t at, bool bigEndian) {
     const std::uint8_t* p = file.data() + at;
     return bigEndian ? std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 |
@@ -21,6 +19,8 @@ std::uint32_t read32(std::span<const std::uint8_t> file, std::uint64_t at, bool 
                      : std::uint32_t(p[3]) << 24 | std::uint32_t(p[2]) << 16 |
                            std::uint32_t(p[1]) << 8 | p[0];
 }
+
+namespace {
 
 std::string hex32(std::uint32_t v) {
     char buffer[16];

@@ -31,4 +31,7 @@ std::optional<StopPoint> locateStop(std::span<const std::uint8_t> file, CaptureF
 // The same for the open file `fd`, mapped for the walk.
 std::optional<StopPoint> locateStop(int fd, CaptureFormat format, std::uint64_t stoppedAt);
 
+// The 32-bit field at `at` in the file's byte order (the caller checked `at + 4` fits).
+std::uint32_t read32(std::span<const std::uint8_t> file, std::uint64_t at, bool bigEndian);
+
 }  // namespace sockscope::dissector::reading
