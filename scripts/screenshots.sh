@@ -11,14 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Runs inside the virtual display.
-drive() {
-    local out=$1
-    build/bin/sockscope resources/sample.pcapng &
-    app_pid=$!
-    trap 'kill $app_pid 2>/dev/null || true' EXIT
-    local wid=""
-    for _ in $(seq 50); do  # at most 10 s for the window
+# Waits (at most 10 s) for the inspector's window and focuses it; `wid`
+# stays set for the steps that come back to that window (the conformance tab).
+focus_main_window() {
+    wid=""
+    for _ in $(seq 50); do
         wid=$(xdotool search --onlyvisible --name "Sockscope" 2>/dev/null | head -1 || true)
         [ -n "$wid" ] && break
         sleep 0.2
@@ -26,6 +23,15 @@ drive() {
     [ -n "$wid" ] || { echo "the window did not appear" >&2; return 1; }
     sleep 1
     xdotool windowfocus "$wid"
+}
+
+# Runs inside the virtual display.
+drive() {
+    local out=$1
+    build/bin/sockscope resources/sample.pcapng &
+    app_pid=$!
+    trap 'kill $app_pid 2>/dev/null || true' EXIT
+    focus_main_window || return 1
     click() { xdotool mousemove "$1" "$2" click 1; sleep 0.6; }
     click 600 265  # message 3: compressed JSON
     click 151 653  # Details > Content
@@ -84,15 +90,7 @@ tls() {
     build/bin/sockscope "$tls_dir/wss.pcapng" &
     app_pid=$!
     trap 'kill $app_pid 2>/dev/null || true; rm -rf "$tls_dir"' EXIT
-    local wid=""
-    for _ in $(seq 50); do  # at most 10 s for the window
-        wid=$(xdotool search --onlyvisible --name "Sockscope" 2>/dev/null | head -1 || true)
-        [ -n "$wid" ] && break
-        sleep 0.2
-    done
-    [ -n "$wid" ] || { echo "the window did not appear" >&2; return 1; }
-    sleep 1
-    xdotool windowfocus "$wid"
+    focus_main_window || return 1
     click 115 47   # connection 1
     click 111 607  # Handshake
     import -window root "$out/tls.png"
