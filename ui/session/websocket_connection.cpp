@@ -10,6 +10,8 @@
 #include <QSslSocket>
 #endif
 
+#include <sys/socket.h>
+
 #include "session/socket_address.h"
 
 namespace sockscope::session {
@@ -46,11 +48,7 @@ WebSocketConnection::WebSocketConnection(QAbstractSocket* socket, EndpointConfig
     }
     connect(&handshakeTimer_, &QTimer::timeout, this, &WebSocketConnection::onHandshakeTimeout);
     connect(&closeTimer_, &QTimer::timeout, this, &WebSocketConnection::onCloseTimeout);
-    connect(&graceTimer_, &QTimer::timeout, this, [this] {
-        if (socket_->state() != QAbstractSocket::UnconnectedState) {
-            socket_->disconnectFromHost();
-        }
-    });
+    connect(&graceTimer_, &QTimer::timeout, this, &WebSocketConnection::startTcpClose);
 
     bool encryptedTransport = false;
 #if QT_CONFIG(ssl)
@@ -63,7 +61,10 @@ WebSocketConnection::WebSocketConnection(QAbstractSocket* socket, EndpointConfig
         connect(socket_, &QAbstractSocket::connected, this, &WebSocketConnection::onTransportReady);
     }
     connect(socket_, &QIODevice::readyRead, this, &WebSocketConnection::onReadyRead);
-    connect(socket_, &QIODevice::bytesWritten, this, &WebSocketConnection::pump);
+    connect(socket_, &QIODevice::bytesWritten, this, [this] {
+        pump();
+        halfCloseWhenFlushed();
+    });
     connect(socket_, &QAbstractSocket::errorOccurred, this, &WebSocketConnection::onSocketError);
     connect(socket_, &QAbstractSocket::stateChanged, this,
             &WebSocketConnection::onSocketStateChanged);
@@ -182,7 +183,9 @@ void WebSocketConnection::onSocketError(QAbstractSocket::SocketError error) {
     if (error == QAbstractSocket::RemoteHostClosedError) {
         return;  // end of stream, not an error: the state change reports it
     }
-    const bool expected = !abortReason_.isEmpty() || (closeInfo_ && closeInfo_->clean);
+    // A reset after our FIN only ends a connection that was closing anyway.
+    const bool expected =
+        !abortReason_.isEmpty() || (closeInfo_ && closeInfo_->clean) || halfClosed_;
     if (!expected && !finished_) {
         emit errorOccurred(socket_->errorString());
     }
@@ -342,7 +345,43 @@ void WebSocketConnection::closeTransport() {
     if (waitForServer) {
         graceTimer_.start(timeouts_.clientTcpCloseGrace);
     } else {
-        socket_->disconnectFromHost();  // Qt writes what it holds, then closes
+        startTcpClose();
+    }
+}
+
+void WebSocketConnection::startTcpClose() {
+    if (socket_->state() != QAbstractSocket::ConnectedState || halfCloseWanted_) {
+        return;
+    }
+#if QT_CONFIG(ssl)
+    if (qobject_cast<QSslSocket*>(socket_) != nullptr) {
+        // TLS has its own close (close_notify), which only QSslSocket can send.
+        socket_->disconnectFromHost();
+        return;
+    }
+#endif
+    // Closing a socket whose peer is still sending makes the kernel answer with
+    // RST, and the RST can destroy our close frame before the peer reads it. So
+    // send FIN once everything is written and read (the endpoint discards) until
+    // the peer's FIN; the closing timer bounds the wait. Under TLS the same loss
+    // is possible, but a FIN without close_notify would look like truncation.
+    halfCloseWanted_ = true;
+    halfCloseWhenFlushed();
+}
+
+void WebSocketConnection::halfCloseWhenFlushed() {
+    if (!halfCloseWanted_ || halfClosed_ || socket_->state() != QAbstractSocket::ConnectedState) {
+        return;
+    }
+    // Now, not at the next bytesWritten: a FIN that came with the peer's close
+    // makes Qt drop the socket, and with it whatever it still holds for writing.
+    socket_->flush();
+    if (socket_->bytesToWrite() > 0) {
+        return;  // bytesWritten calls again
+    }
+    halfClosed_ = true;
+    if (::shutdown(static_cast<int>(socket_->socketDescriptor()), SHUT_WR) != 0) {
+        socket_->disconnectFromHost();  // no half-close here: close as before
     }
 }
 

@@ -121,6 +121,9 @@ private:
     void flushOutput();
     void updateLifecycle();
     void closeTransport();
+    // Ends our side of TCP without losing what the peer has not read yet.
+    void startTcpClose();
+    void halfCloseWhenFlushed();
     void failTransport(const QString& message);
     void finishTransport();
 
@@ -138,6 +141,8 @@ private:
     bool pumping_ = false;
     bool pumpAgain_ = false;
     bool transportClosing_ = false;
+    bool halfCloseWanted_ = false;
+    bool halfClosed_ = false;
     bool finishQueued_ = false;
     bool finished_ = false;
 };
