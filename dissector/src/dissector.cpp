@@ -248,6 +248,9 @@ void Dissector::keysAdded() {
 }
 
 void Dissector::finish() {
+    // Outside any connection, like the datagrams that time out on the way.
+    for (const std::string& incomplete : state_->decoder.finish())
+        state_->anomaly(CaptureAnomaly::IpFragment, incomplete, state_->last);
     // Connections still open end in address order, whatever the hash table's.
     std::vector<std::pair<FlowKey, detail::Connection*>> open;
     open.reserve(state_->flows.size());

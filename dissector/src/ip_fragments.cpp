@@ -69,18 +69,31 @@ std::vector<std::string> FragmentTable::expire(Timestamp now) {
         if (!waitedAtLeast({started.first, started.second}, now, timeout))
             break;
         const auto it = datagrams_.find(key);
-        const Datagram& d = it->second;
-        std::uint64_t received = 0;
-        for (const auto& [from, to] : d.have)
-            received += to - from;
         expired.push_back(describeDatagram(key) + ": timed out after " + std::to_string(timeout) +
-                          " s with " + std::to_string(received) +
-                          (d.totalKnown ? " of " + std::to_string(d.total) + " bytes received"
-                                        : " bytes received (last fragment not seen)") +
-                          "; datagram dropped");
+                          " s " + progress(it->second) + "; datagram dropped");
         drop(it);
     }
     return expired;
+}
+
+std::vector<std::string> FragmentTable::dropIncomplete() {
+    std::vector<std::string> dropped;
+    while (!byAge_.empty()) {
+        const auto it = datagrams_.find(byAge_.begin()->second);
+        dropped.push_back(describeDatagram(it->first) + ": still incomplete at the end of the " +
+                          "capture " + progress(it->second) + "; datagram dropped");
+        drop(it);
+    }
+    return dropped;
+}
+
+std::string FragmentTable::progress(const Datagram& d) {
+    std::uint64_t received = 0;
+    for (const auto& [from, to] : d.have)
+        received += to - from;
+    return "with " + std::to_string(received) +
+           (d.totalKnown ? " of " + std::to_string(d.total) + " bytes received"
+                         : " bytes received (last fragment not seen)");
 }
 
 std::size_t FragmentTable::makeRoom(std::size_t grow, bool adding, const FragmentKey& keep) {

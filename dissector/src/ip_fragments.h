@@ -51,6 +51,10 @@ public:
     // stamped with `now`.
     std::vector<std::string> expire(Timestamp now);
 
+    // The end of the capture: drops every datagram still incomplete and
+    // returns a detail per datagram, oldest first.
+    std::vector<std::string> dropIncomplete();
+
     // One fragment: `offset` bytes into the fragmentable part, `last` when it
     // has no more-fragments flag.
     FragmentResult add(const FragmentKey& key, std::uint32_t offset, bool last,
@@ -77,6 +81,8 @@ private:
     using Table = std::map<FragmentKey, Datagram>;
 
     void drop(Table::iterator it);
+    // "with 48 of 60 bytes received": how far an incomplete datagram got.
+    static std::string progress(const Datagram& d);
     // Makes room for `grow` more bytes (and a new datagram when `adding`) by
     // dropping the oldest datagrams other than `keep`; returns how many.
     std::size_t makeRoom(std::size_t grow, bool adding, const FragmentKey& keep);

@@ -131,7 +131,20 @@ PacketDecode PacketDecoder::decode(const RawPacket& packet) {
     std::vector<std::string> expired = fragments_->expire(packet.ts);
     PacketDecode d = decodeLayers(packet);
     d.expiredFragments = std::move(expired);
+    if (packet.originalLength < packet.data.size() && !d.anomaly) {
+        // Only a broken writer records more bytes than were on the wire; the
+        // captured ones are what there is to decode.
+        d.anomaly = CaptureAnomaly::MalformedPacket;
+        d.detail = "captured length " + std::to_string(packet.data.size()) +
+                   " exceeds the original length " + std::to_string(packet.originalLength) +
+                   " in the record header (a captured length is at most the original); the "
+                   "captured bytes are decoded";
+    }
     return d;
+}
+
+std::vector<std::string> PacketDecoder::finish() {
+    return fragments_->dropIncomplete();
 }
 
 PacketDecode PacketDecoder::decodeLayers(const RawPacket& packet) {

@@ -697,6 +697,46 @@ private slots:
         QCOMPARE(decode(never, f[2], {100 + 86400 * 365, 0}).status, DecodeStatus::Tcp);
     }
 
+    // Whatever never completed is still said at the end, oldest first, and
+    // the table is empty afterwards.
+    void reportsDatagramsStillIncompleteAtTheEnd() {
+        PacketDecoder decoder;
+        const TcpPacketSpec s = fragmentSpec();
+        const auto a = ipFragments(s, 24, 1), b = ipFragments(s, 24, 2), c = ipFragments(s, 24, 3);
+        decode(decoder, b[2], {100, 0});  // b's last fragment first: its total is known
+        decode(decoder, a[0], {101, 0});
+        decode(decoder, c[0], {102, 0});
+        decode(decoder, c[1], {103, 0});
+        QCOMPARE(decode(decoder, c[2], {104, 0}).status, DecodeStatus::Tcp);  // c completes
+        QCOMPARE(decoder.finish(),
+                 (std::vector<std::string>{
+                     "IPv4 datagram 10.0.0.1 -> 10.0.0.2 id 0x2: still incomplete at the end of "
+                     "the capture with 12 of 60 bytes received; datagram dropped",
+                     "IPv4 datagram 10.0.0.1 -> 10.0.0.2 id 0x1: still incomplete at the end of "
+                     "the capture with 24 bytes received (last fragment not seen); datagram "
+                     "dropped"}));
+        QVERIFY(decoder.finish().empty());
+    }
+
+    // A record that claims fewer bytes on the wire than it captured: decoded
+    // from what was captured, and said once.
+    void flagsACapturedLengthOverTheOriginal() {
+        PacketDecoder decoder;
+        const Bytes ip = ipTcp(v4Spec());
+        RawPacket packet = rawPacket(linktype::Raw, ip);
+        packet.originalLength = 20;
+        const PacketDecode d = decoder.decode(packet);
+        QCOMPARE(d.status, DecodeStatus::Tcp);
+        QCOMPARE(d.anomaly, std::optional<CaptureAnomaly>(CaptureAnomaly::MalformedPacket));
+        QCOMPARE(d.detail, "captured length " + std::to_string(ip.size()) +
+                               " exceeds the original length 20 in the record header (a "
+                               "captured length is at most the original); the captured bytes "
+                               "are decoded");
+        QVERIFY(!d.segment.payload.empty());
+        packet.originalLength = std::uint32_t(ip.size());
+        QVERIFY(!decoder.decode(packet).anomaly);
+    }
+
     // Capture time goes backwards in real captures (merged files, clock
     // steps): a packet "before" a datagram's first fragment has waited for
     // nothing, no age ever wraps around, and datagrams expire in order of

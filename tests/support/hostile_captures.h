@@ -464,9 +464,15 @@ inline void addPcapRows(std::vector<HostileCapture>& rows) {
     padded[4].data.resize(70000, 0);  // record 5: Ethernet padding past the IP datagram
     row("pcap: record caplen 70000 over the snaplen 65535 (libpcap keeps 65535)", pcapFile(padded),
         0, {}, all);
+    // Accepted by libpcap and decoded, but said: no writer records more than was on the wire.
     std::vector<Packet> longer = p;
     longer[4].wireLength = 20;  // caplen 63 > len 20
-    row("pcap: record caplen over its original length", pcapFile(longer), 0, {}, all);
+    rows.push_back({.name = "pcap: record caplen over its original length",
+                    .bytes = pcapFile(longer),
+                    .anomalies = {"5 malformed-packet: packet 5: captured length 63 exceeds the "
+                                  "original length 20 in the record header (a captured length is "
+                                  "at most the original); the captured bytes are decoded"},
+                    .messages = all});
 }
 
 // pcapng: absurd block lengths, lying trailers, bad section headers, a
@@ -673,7 +679,10 @@ inline void addPacketRows(std::vector<HostileCapture>& rows) {
     insertRow("packet: IPv4 fragment offset 65528 running past 65535", linktype::Ethernet, pastEnd,
               {"6 ip-fragment: packet 6: IPv4 datagram 127.0.0.1 -> 127.0.0.1 id 0x4242: fragment "
                "bytes 65528-65544 end past the 65535-byte maximum; datagram dropped"});
-    insertRow("packet: IPv4 first fragment whose rest never comes", linktype::Ethernet, past, {});
+    insertRow("packet: IPv4 first fragment whose rest never comes", linktype::Ethernet, past,
+              {"11 ip-fragment: IPv4 datagram 127.0.0.1 -> 127.0.0.1 id 0x4242: still incomplete "
+               "at the end of the capture with 16 bytes received (last fragment not seen); "
+               "datagram dropped"});
 
     // IPv6 (its own flow: [::1]).
     Session v6(linktype::Ethernet, true);

@@ -78,6 +78,9 @@ public:
     explicit PacketDecoder(PacketDecoderLimits limits = {});
     ~PacketDecoder();
     PacketDecode decode(const RawPacket& packet);
+    // The end of the capture: one ip-fragment detail per datagram still being
+    // reassembled (each is dropped), oldest first.
+    std::vector<std::string> finish();
 
 private:
     PacketDecode decodeLayers(const RawPacket& packet);
