@@ -178,10 +178,12 @@ void CaptureReader::stop(std::string why) {
         why = std::move(at->why);
     error_ = state_->name + ": packet " + std::to_string(count_ + 1) +
              (truncated ? " is truncated (" : " cannot be read (") + why + ")";
-    if (at)
+    if (at) {
+        errorOffset_ = at->offset;
         error_ +=
             std::string(format() == CaptureFormat::Pcapng ? ", in the block" : ", in the record") +
             " at byte offset " + std::to_string(at->offset);
+    }
 }
 
 CaptureFormat CaptureReader::format() const {

@@ -152,6 +152,7 @@ private:
     }
 
     void stop(std::uint64_t offset, std::string what) {
+        out_.stoppedAt = offset;
         out_.warnings.push_back("block at byte offset " + std::to_string(offset) + ": " +
                                 std::move(what) + "; the rest of the file is not searched for " +
                                 "decryption secrets");

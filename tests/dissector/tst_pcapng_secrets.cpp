@@ -260,6 +260,7 @@ private slots:
         const PcapngSecrets found = readPcapngSecrets(b.bytes());
         QCOMPARE(found.error, std::string());
         QCOMPARE(joined(found.warnings), warning);
+        QCOMPARE(found.stoppedAt, std::optional<std::uint64_t>(64));
         QCOMPARE(joined(found.keyLogs), QStringLiteral("CLIENT_RANDOM x\n"));
     }
 
@@ -274,6 +275,7 @@ private slots:
         QCOMPARE(joined(found.warnings),
                  QStringLiteral("decryption secrets block at byte offset 28: secrets length 100 "
                                 "runs past the block's end (4 bytes): skipped"));
+        QVERIFY(!found.stoppedAt);  // a skipped block does not stop the walk
         QCOMPARE(joined(found.keyLogs), QString::fromStdString(kKeysA));
     }
 

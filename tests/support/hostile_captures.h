@@ -336,8 +336,9 @@ inline std::string pcapngError(std::size_t packet, const std::string& how, const
                                std::size_t offset) {
     return recordError(packet, how, why, "block", offset);
 }
-// `read FILE` looks for decryption secrets in a pcapng first, and that walk
-// warns about the block the reader then fails on (its own line, before the error).
+// `read FILE` also walks a pcapng's blocks for decryption secrets. Where the
+// walk stops on the block the reader fails on, the reader's error says it all;
+// a walk stopped elsewhere is warned about (before the error).
 inline std::string secretsStop(std::size_t offset, const std::string& what) {
     return "warning: {}: block at byte offset " + std::to_string(offset) + ": " + what +
            "; the rest of the file is not searched for decryption secrets";
@@ -513,26 +514,21 @@ inline void addPcapngRows(std::vector<HostileCapture>& rows) {
         return pcapngError(6, "cannot be read", why, at6);
     };
     const auto lengthRow = [&](std::uint32_t length, const std::string& why,
-                               const std::string& warning, bool viaStdin = false) {
+                               bool viaStdin = false) {
         Bytes block = blocks[epb6];
         set32(block, 4, length);
         row("pcapng: block total length " + std::to_string(length), withBlock6(block), 1,
-            cannotRead(why), secretsStop(at6, warning), upTo5, viaStdin);
+            cannotRead(why), {}, upTo5, viaStdin);
     };
 
     for (std::uint32_t length : {0u, 1u, 11u})
         lengthRow(length,
                   "block in pcapng dump file has a length of " + std::to_string(length) + " < 12",
-                  "block length " + std::to_string(length) + " is under the 12-byte minimum",
                   length == 11);
     for (std::uint32_t length : {94u, 0xFFFFFFFFu})
-        lengthRow(length,
-                  "block in pcapng dump file has a length of " + std::to_string(length) +
-                      " that is not a multiple of 4",
-                  "block length " + std::to_string(length) + " is not a multiple of 4");
-    lengthRow(0xFFFFFFFCu, "pcapng block size 4294967292 > maximum 16777216",
-              "block length 4294967292 runs past the end of the file (" + std::to_string(left) +
-                  " bytes left)");
+        lengthRow(length, "block in pcapng dump file has a length of " + std::to_string(length) +
+                              " that is not a multiple of 4");
+    lengthRow(0xFFFFFFFCu, "pcapng block size 4294967292 > maximum 16777216");
     Bytes longer = file;
     set32(longer, at6 + 4, std::uint32_t(left + 8));
     row("pcapng: block total length larger than the file", longer, 1,
@@ -540,18 +536,12 @@ inline void addPcapngRows(std::vector<HostileCapture>& rows) {
                     "truncated pcapng dump file; tried to read " + std::to_string(left) +
                         " bytes, only got " + std::to_string(left - 8),
                     at6),
-        secretsStop(at6, "block length " + std::to_string(left + 8) +
-                             " runs past the end of the file (" + std::to_string(left) +
-                             " bytes left)"),
-        upTo5);
+        {}, upTo5);
     Bytes trailer = blocks[epb6];
     const auto length6 = std::uint32_t(trailer.size());
     set32(trailer, trailer.size() - 4, length6 + 4);
     row("pcapng: trailing block length differs", withBlock6(trailer), 1,
-        cannotRead("block total length in header and trailer don't match"),
-        secretsStop(at6, "the trailing block length " + std::to_string(length6 + 4) +
-                             " differs from the leading " + std::to_string(length6)),
-        upTo5);
+        cannotRead("block total length in header and trailer don't match"), {}, upTo5);
 
     std::vector<Bytes> section = blocks;
     section[0] = sectionHeader(false, 1, 0x11223344);
@@ -582,11 +572,23 @@ inline void addPcapngRows(std::vector<HostileCapture>& rows) {
         {}, upTo5, true);
     Bytes captured = blocks[epb6];
     set32(captured, 20, std::uint32_t(captured.size()));  // captured length > the block
+    const std::string capturedPastItsEnd = cannotRead(
+        "the enhanced packet block's captured length " + std::to_string(captured.size()) +
+        " runs past its end: " + std::to_string(captured.size() - 32) +
+        " bytes of packet data fit in it");
     row("pcapng: packet captured length larger than its block", withBlock6(captured), 1,
-        cannotRead("the enhanced packet block's captured length " +
-                   std::to_string(captured.size()) + " runs past its end: " +
-                   std::to_string(captured.size() - 32) + " bytes of packet data fit in it"),
-        {}, upTo5);
+        capturedPastItsEnd, {}, upTo5);
+    // The block frames, so the secrets walk goes on, and stops at a later one.
+    std::vector<Bytes> twoBad = blocks;
+    twoBad[epb6] = captured;
+    Bytes& lastBlock = twoBad.back();
+    set32(lastBlock, lastBlock.size() - 4, std::uint32_t(lastBlock.size() + 4));
+    const std::size_t lastAt = blockAt(twoBad, twoBad.size() - 1);
+    row("pcapng: packet captured length larger than its block, a later block broken too",
+        joined(twoBad), 1, capturedPastItsEnd,
+        secretsStop(lastAt, "the trailing block length " + std::to_string(lastBlock.size() + 4) +
+                                " differs from the leading " + std::to_string(lastBlock.size())),
+        upTo5);
 
     std::vector<Bytes> snaplen0 = blocks;
     snaplen0[1] = interfaceDescription(0);

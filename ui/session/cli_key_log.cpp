@@ -49,7 +49,11 @@ bool CliKeyLog::load(const std::vector<std::string>& files, bool following, std:
 void CliKeyLog::addCaptureSecrets(const std::string& capturePath) {
     if (capturePath == "-")
         return;
-    const dissector::PcapngSecrets secrets = dissector::readPcapngSecrets(capturePath);
+    dissector::PcapngSecrets secrets = dissector::readPcapngSecrets(capturePath);
+    if (secrets.stoppedAt) {
+        secretsStop_.emplace(*secrets.stoppedAt, capturePath + ": " + secrets.warnings.back());
+        secrets.warnings.pop_back();
+    }
     for (const std::string& warning : secrets.warnings)
         warn(capturePath + ": " + warning);
     for (const std::string& text : secrets.keyLogs) {
@@ -57,6 +61,12 @@ void CliKeyLog::addCaptureSecrets(const std::string& capturePath) {
         reportIssues(capturePath + " (decryption secrets block)");
         used_ = true;
     }
+}
+
+void CliKeyLog::finishCaptureSecrets(std::optional<std::uint64_t> readerStoppedAt) {
+    if (secretsStop_ && secretsStop_->first != readerStoppedAt)
+        warn(secretsStop_->second);
+    secretsStop_.reset();
 }
 
 bool CliKeyLog::follow() {

@@ -49,6 +49,7 @@ int runRead(const ReadOptions& options) {
     // Whatever was read is dissected to the end, even when reading stopped early.
     dissector->finish();
     const bool written = output.flush();
+    keys.finishCaptureSecrets(reader->errorOffset());
     if (!reader->error().empty()) {
         fail(reader->error());
         return exit_status::Failure;

@@ -37,6 +37,8 @@ public:
     // record): "X: packet 7 is truncated (libpcap's reason), in the record at
     // byte offset 1234" ("cannot be read" for other errors; "block" for pcapng).
     const std::string& error() const { return error_; }
+    // Where the record or block error() names starts, when it could be located.
+    std::optional<std::uint64_t> errorOffset() const { return errorOffset_; }
     int linkType() const;
     CaptureFormat format() const;
 
@@ -46,6 +48,7 @@ private:
     void stop(std::string why);  // sets error_, naming the packet and where it is
     std::unique_ptr<State> state_;
     std::string error_;
+    std::optional<std::uint64_t> errorOffset_;
     std::uint64_t count_ = 0;
 };
 

@@ -7,6 +7,7 @@
 // block that does not frame, saying where.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct PcapngSecrets {
     std::vector<std::string> keyLogs;
     // Blocks skipped or a walk stopped early, each naming the byte offset.
     std::vector<std::string> warnings;
+    // Where the walk stopped early (its warning is the last one): the byte
+    // offset of the block that does not frame.
+    std::optional<std::uint64_t> stoppedAt;
     // Non-empty when nothing could be read: the file cannot be opened or is
     // not pcapng.
     std::string error;
