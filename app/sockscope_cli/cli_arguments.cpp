@@ -192,9 +192,26 @@ CliRequest parseConnect(const QStringList& arguments, const CommonOptions& commo
         QStringLiteral("name"));
     const QCommandLineOption deflate(QStringLiteral("deflate"),
                                      QStringLiteral("Offer permessage-deflate (RFC 7692)."));
+    const QCommandLineOption tlsCa(
+        QStringLiteral("tls-ca"),
+        QStringLiteral("wss://: also trust the CA certificates in this PEM file (repeatable)."),
+        QStringLiteral("file"));
+    const QCommandLineOption tlsCert(
+        QStringLiteral("tls-cert"),
+        QStringLiteral("wss://: present this PEM client certificate (a chain, leaf first);\n"
+                       "needs --tls-key."),
+        QStringLiteral("file"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
+                                    QStringLiteral("PEM private key (RSA or EC, unencrypted) of "
+                                                   "the --tls-cert certificate."),
+                                    QStringLiteral("file"));
+    const QCommandLineOption tlsInsecure(
+        QStringLiteral("tls-insecure"),
+        QStringLiteral("wss://: accept any server certificate (untrusted, expired, another\n"
+                       "host); each error ignored is printed as a warning."));
     const LimitOptions limits(false);
-    parser.addOptions(
-        {common.help, common.version, common.verbose, echo, header, subprotocol, deflate});
+    parser.addOptions({common.help, common.version, common.verbose, echo, header, subprotocol,
+                       deflate, tlsCa, tlsCert, tlsKey, tlsInsecure});
     parser.addOptions(limits.all());
     parser.addPositionalArgument(kConnect, QStringLiteral("Connect as a client."));
     parser.addPositionalArgument(QStringLiteral("url"),
@@ -222,6 +239,18 @@ CliRequest parseConnect(const QStringList& arguments, const CommonOptions& commo
     }
     if (const QString error = limits.apply(parser, kConnect, options.limits); !error.isEmpty()) {
         return usageError(error);
+    }
+    if (parser.isSet(tlsCert) != parser.isSet(tlsKey)) {
+        return usageError(QStringLiteral("connect: --tls-cert and --tls-key go together"));
+    }
+    options.caFiles = parser.values(tlsCa);
+    options.clientCertificateFile = parser.value(tlsCert);
+    options.clientKeyFile = parser.value(tlsKey);
+    options.ignoreCertificateErrors = parser.isSet(tlsInsecure);
+    const bool tls =
+        !options.caFiles.isEmpty() || parser.isSet(tlsCert) || parser.isSet(tlsInsecure);
+    if (tls && !options.url.startsWith(u"wss://", Qt::CaseInsensitive)) {
+        return usageError(QStringLiteral("connect: the --tls-* options apply to wss:// URLs only"));
     }
     return request;
 }
@@ -524,6 +553,7 @@ QString mainHelp() {
         "        [--tls-cert F --tls-key F] [--allow-origin O]...\n"
         "      Run a WebSocket server (loopback unless --host says otherwise).\n"
         "  connect URL [--echo] [--header 'K: V']... [--subprotocol P]... [--deflate] [-v]\n"
+        "          [--tls-ca F]... [--tls-cert F --tls-key F] [--tls-insecure]\n"
         "      Connect to a WebSocket server; stdin lines are sent as text messages.\n"
         "  read FILE|- [--format text|jsonl] [--ws-port N]... [--conn N] [--only KINDS]\n"
         "       [--max-anomalies N] [--keylog KEYS]...\n"

@@ -9,7 +9,8 @@
       Echo server over TLS: prints "PORT <n>" once ready, then for every
       connection any text message starting with "RESULT" (a browser page's
       verdict, not echoed) and "CLOSED <code> <reason>" at its end; serves
-      until stdin ends.
+      until stdin ends. With --client-ca CERT it requires a client
+      certificate issued by CERT and prints "CLIENT <common name>" for each.
 
 Both take --keylog FILE (the NSS key log, SSLContext.keylog_filename),
 --tls 1.2|1.3 (forced: minimum = maximum), --cipher NAME (TLS 1.2:
@@ -52,6 +53,10 @@ def configure(context, args):
 
 
 async def echo(ws):
+    peer = ws.transport.get_extra_info("peercert")
+    if peer:
+        names = [value for rdn in peer["subject"] for key, value in rdn if key == "commonName"]
+        print("CLIENT", ",".join(names), flush=True)
     try:
         async for message in ws:
             if isinstance(message, str) and message.startswith("RESULT"):
@@ -100,6 +105,9 @@ async def run_client(args):
 async def run_server(args):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.cert, args.key)
+    if args.client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(args.client_ca)
     configure(context, args)
     async with websockets.serve(
         echo,
@@ -122,6 +130,7 @@ def main():
     parser.add_argument("--cafile")
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--client-ca", help="server: require a client certificate from this CA")
     parser.add_argument("--keylog")
     parser.add_argument("--tls", choices=["1.2", "1.3"])
     parser.add_argument("--cipher")

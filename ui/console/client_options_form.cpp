@@ -324,7 +324,7 @@ std::optional<ClientSettings> ClientOptionsForm::settings(QString* error) const 
 #if QT_CONFIG(ssl)
     if (!ca.isEmpty()) {
         QString why;
-        auto certificates = loadCaFile(ca, &why);
+        auto certificates = session::loadCaFile(ca, &why);
         if (!certificates)
             return fail(why);
         options.caCertificates = std::move(*certificates);

@@ -1,9 +1,7 @@
 #include "console/tls_options_box.h"
 
 #include <QCheckBox>
-#include <QFile>
 #include <QFileDialog>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -13,23 +11,6 @@
 using namespace Qt::StringLiterals;
 
 namespace sockscope::ui {
-
-#if QT_CONFIG(ssl)
-std::optional<QList<QSslCertificate>> loadCaFile(const QString& path, QString* error) {
-    const auto fail = [&](const QString& why) -> std::optional<QList<QSslCertificate>> {
-        if (error)
-            *error = QObject::tr("CA file %1: %2").arg(QFileInfo(path).fileName(), why);
-        return std::nullopt;
-    };
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return fail(file.errorString());
-    QList<QSslCertificate> certificates = QSslCertificate::fromDevice(&file, QSsl::Pem);
-    if (certificates.isEmpty())
-        return fail(QObject::tr("no PEM certificate in it"));
-    return certificates;
-}
-#endif
 
 QWidget* fileChooserRow(QLineEdit* edit, const QString& title, const QString& filter,
                         QWidget* parent) {
@@ -109,7 +90,7 @@ std::optional<TlsChoice> TlsOptionsBox::choice(QString* error) const {
     const QString ca = caFile();
 #if QT_CONFIG(ssl)
     if (!ca.isEmpty()) {
-        auto certificates = loadCaFile(ca, error);
+        auto certificates = session::loadCaFile(ca, error);
         if (!certificates)
             return std::nullopt;
         result.caCertificates = std::move(*certificates);

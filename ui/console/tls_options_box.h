@@ -11,21 +11,13 @@
 #include <QWidget>
 #include <optional>
 
-#if QT_CONFIG(ssl)
-#include <QSslCertificate>
-#endif
+#include "session/tls_files.h"
 
 class QCheckBox;
 class QLabel;
 class QLineEdit;
 
 namespace sockscope::ui {
-
-#if QT_CONFIG(ssl)
-// The PEM certificates in `path`; nullopt and why, naming the file
-// ("CA file ca.pem: no PEM certificate in it").
-std::optional<QList<QSslCertificate>> loadCaFile(const QString& path, QString* error = nullptr);
-#endif
 
 // `edit` with a "Browse..." button that fills it from a file dialog.
 QWidget* fileChooserRow(QLineEdit* edit, const QString& title, const QString& filter,

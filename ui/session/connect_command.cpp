@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <array>
 
+#if QT_CONFIG(ssl)
+#include <QSslSocket>
+#endif
+
 #include "session/cli_common.h"
 #include "session/console_output.h"
 #include "session/frame_format.h"
+#include "session/tls_files.h"
 #include "sockscope/core/opcode.h"
 #include "sockscope/core/utf8.h"
 
@@ -94,8 +99,18 @@ bool ConnectCommand::start() {
             client.extraHeaders.push_back(field);
         }
     }
-    client_ = new WebSocketClient(std::move(client), this);
     QString error;
+    if (!applyTlsOptions(client, error)) {
+        printError(error);
+        exitStatus_ = exit_status::Failure;
+        return false;
+    }
+    client_ = new WebSocketClient(std::move(client), this);
+    connect(client_, &WebSocketClient::certificateErrorsIgnored, this,
+            [](const QStringList& errors) {
+                for (const QString& e : errors)
+                    printError(u"warning: certificate error ignored (--tls-insecure): " + e);
+            });
     connection_ = client_->open(url_, &error);
     if (!connection_) {
         printError(error);
@@ -111,7 +126,17 @@ bool ConnectCommand::start() {
                     fail(u"handshake rejected: HTTP " + QString::number(info.status) + u" (" +
                          fromStd(formatProtocolError(info.error)) + u')');
                 } else {
-                    fail(u"handshake failed: " + fromStd(formatProtocolError(info.error)));
+                    // TLS 1.3 lets a client finish its side before the server
+                    // checks the client's certificate; a refusal then looks
+                    // like a server closing without an answer.
+                    const bool noAnswerOverTls = url_.secure && info.status == 0 &&
+                                                 info.error.offset == 0 &&
+                                                 options_.clientCertificateFile.isEmpty();
+                    fail(u"handshake failed: " + fromStd(formatProtocolError(info.error)) +
+                         (noAnswerOverTls ? QStringLiteral(" (a TLS server that requires a client "
+                                                           "certificate refuses like this: see "
+                                                           "--tls-cert)")
+                                          : QString()));
                 }
             });
     connect(connection_, &WebSocketConnection::protocolFailed, this,
@@ -122,9 +147,21 @@ bool ConnectCommand::start() {
         if (open_) {
             fail(u"connection error: " + message);
         } else {
-            fail(u"cannot connect to " + fromStd(url_.hostHeader) + u": " + message);
+            const QString hint =
+                certificateRejected_
+                    ? QStringLiteral(
+                          " (--tls-ca adds a trusted CA; --tls-insecure accepts any "
+                          "certificate)")
+                    : QString();
+            fail(u"cannot connect to " + fromStd(url_.hostHeader) + u": " + message + hint);
         }
     });
+#if QT_CONFIG(ssl)
+    if (auto* ssl = qobject_cast<QSslSocket*>(connection_->socket())) {
+        connect(ssl, &QSslSocket::sslErrors, this,
+                [this] { certificateRejected_ = !options_.ignoreCertificateErrors; });
+    }
+#endif
     connect(connection_, &WebSocketConnection::messageReceived, this, &ConnectCommand::onMessage);
     connect(connection_, &WebSocketConnection::closed, this, &ConnectCommand::onClosed);
     if (options_.verbose) {
@@ -149,6 +186,29 @@ bool ConnectCommand::start() {
         stdin_.start();
     }
     return true;
+}
+
+bool ConnectCommand::applyTlsOptions(ClientOptions& client, QString& error) const {
+#if QT_CONFIG(ssl)
+    for (const QString& path : options_.caFiles) {
+        std::optional<QList<QSslCertificate>> certificates = loadCaFile(path, &error);
+        if (!certificates)
+            return false;
+        client.caCertificates += *certificates;
+    }
+    // WebSocketClient::open reads (and checks) the pair, naming the file at fault.
+    client.clientCertificateFile = options_.clientCertificateFile;
+    client.clientKeyFile = options_.clientKeyFile;
+    client.ignoreCertificateErrors = options_.ignoreCertificateErrors;
+    return true;
+#else
+    Q_UNUSED(client);
+    const bool any = !options_.caFiles.isEmpty() || !options_.clientCertificateFile.isEmpty() ||
+                     options_.ignoreCertificateErrors;
+    if (any)
+        error = QStringLiteral("the --tls-* options need a build with TLS support");
+    return !any;
+#endif
 }
 
 void ConnectCommand::onHandshakeDone(const event::HandshakeDone& info) {

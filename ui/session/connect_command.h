@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ struct ConnectOptions {
     std::vector<std::string> subprotocols;
     bool verbose = false;
     Limits limits;  // --max-*
+    // wss:// only. PEM files of CAs trusted besides the system's (--tls-ca).
+    QStringList caFiles;
+    // A client certificate and its key, PEM, both or neither (--tls-cert, --tls-key).
+    QString clientCertificateFile, clientKeyFile;
+    // Accept any server certificate (--tls-insecure); each error ignored is still said.
+    bool ignoreCertificateErrors = false;
 };
 
 struct HeaderArgument {
@@ -60,6 +67,8 @@ private:
     void onClosed(const event::Closed& info);
     void sendLine(const QByteArray& line);
     void fail(const QString& message);
+    // --tls-*: false and why when a CA file cannot be read.
+    bool applyTlsOptions(ClientOptions& client, QString& error) const;
 
     ConnectOptions options_;
     WebSocketUrl url_;
@@ -72,6 +81,7 @@ private:
     bool stdinDone_ = false;
     bool failed_ = false;
     bool interrupted_ = false;
+    bool certificateRejected_ = false;  // the server's certificate did not verify
     int exitStatus_ = 0;
 };
 
