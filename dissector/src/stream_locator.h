@@ -18,12 +18,16 @@ public:
     }
     // Location of a stream byte; {0, 0} when it is not (or no longer) known.
     PacketLocation locate(std::uint64_t streamOffset) const {
-        for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
-            if (streamOffset >= it->offset && streamOffset < it->offset + it->length)
-                return {it->origin.packet,
-                        it->origin.packetOffset + std::uint32_t(streamOffset - it->offset)};
-        }
-        return {};
+        const Run* run = find(streamOffset);
+        if (!run)
+            return {};
+        return {run->origin.packet,
+                run->origin.packetOffset + std::uint32_t(streamOffset - run->offset)};
+    }
+    // The packet (number and time) a stream byte came in; null when not known.
+    const StreamOrigin* arrival(std::uint64_t streamOffset) const {
+        const Run* run = find(streamOffset);
+        return run ? &run->origin : nullptr;
     }
     // Forgets runs that end before `streamOffset`.
     void dropBefore(std::uint64_t streamOffset) {
@@ -37,6 +41,13 @@ private:
         std::uint64_t length;
         StreamOrigin origin;
     };
+    const Run* find(std::uint64_t streamOffset) const {
+        for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
+            if (streamOffset >= it->offset && streamOffset < it->offset + it->length)
+                return &*it;
+        }
+        return nullptr;
+    }
     std::deque<Run> runs_;
 };
 

@@ -165,6 +165,11 @@ void WebSocketDirection::resynchronize() {
     resyncStart_ += p;
 }
 
+const StreamOrigin& WebSocketDirection::arrival(std::uint64_t streamOffset) const {
+    const StreamOrigin* origin = locator_.arrival(streamOffset);
+    return origin ? *origin : current_;
+}
+
 void WebSocketDirection::anomaly(std::string kind, std::string rfc, std::string detail) {
     AnomalyEvent e;
     e.conn = context_.conn;
@@ -185,8 +190,10 @@ bool WebSocketDirection::onFrame(const FrameHeader& header, const FrameOffsets& 
     e.streamOffsets = offsets;
     e.headerAt = locator_.locate(offsets.header);
     e.payloadAt = locator_.locate(offsets.payload);
-    e.packet = e.headerAt.packet ? e.headerAt.packet : current_.packet;
-    e.ts = current_.ts;
+    const StreamOrigin& headerArrival = arrival(offsets.header);
+    e.packet = headerArrival.packet;
+    e.ts = headerArrival.ts;
+    lastFrameByte_ = offsets.payload + header.payloadLength - 1;  // the header's last if empty
     locator_.dropBefore(offsets.header);
     if (!isControlOpcode(header.opcode) && !isReservedOpcode(header.opcode) && !header.rsv1 &&
         !message_.compressed) {
@@ -241,8 +248,9 @@ bool WebSocketDirection::onMessageEnd(const MessageSummary& summary) {
     message_.wireLength = summary.wireLength;
     message_.length = summary.length;
     message_.valid = summary.valid;
-    message_.ts = current_.ts;
-    message_.packet = current_.packet;
+    const StreamOrigin& last = arrival(lastFrameByte_);
+    message_.ts = last.ts;
+    message_.packet = last.packet;
     context_.sink->onMessage(message_);
     resetMessage();
     return true;
@@ -286,8 +294,9 @@ bool WebSocketDirection::onControlFrame(const FrameHeader& header,
     MessageEvent e;
     e.conn = context_.conn;
     e.dir = context_.dir;
-    e.ts = current_.ts;
-    e.packet = current_.packet;
+    const StreamOrigin& last = arrival(lastFrameByte_);
+    e.ts = last.ts;
+    e.packet = last.packet;
     e.opcode = header.opcode;
     e.frames = 1;
     e.wireLength = header.payloadLength;
@@ -308,9 +317,9 @@ bool WebSocketDirection::onViolation(const ProtocolError& error) {
     AnomalyEvent e;
     e.conn = context_.conn;
     e.dir = context_.dir;
-    e.ts = current_.ts;
-    const PacketLocation at = locator_.locate(error.offset);
-    e.packet = at.packet ? at.packet : current_.packet;
+    const StreamOrigin& at = arrival(error.offset);
+    e.ts = at.ts;
+    e.packet = at.packet;
     e.kind = std::string(error.id());
     e.rfc = std::string(error.rfc());
     e.detail = error.detail + " (stream offset " + std::to_string(error.offset) + ")";

@@ -54,6 +54,9 @@ private:
     void feed(std::span<const std::uint8_t> bytes);
     void resynchronize();
     void anomaly(std::string kind, std::string rfc, std::string detail);
+    // The packet a stream byte arrived in: after a resynchronization bytes are
+    // decoded at a later packet than the one that carried them.
+    const StreamOrigin& arrival(std::uint64_t streamOffset) const;
     void resetMessage();
     void reservePayload(std::size_t bytes);
 
@@ -63,6 +66,7 @@ private:
     std::unique_ptr<MessageReader> reader_;
     StreamLocator locator_;
     StreamOrigin current_;
+    std::uint64_t lastFrameByte_ = 0;  // stream offset of the last frame's last byte
     MessageEvent message_;
     // The direction's own small payload buffer while a large one is in use.
     std::vector<std::uint8_t> smallPayload_;

@@ -268,6 +268,43 @@ private slots:
                                           "conn=1 server text four"}));
     }
 
+    // After a gap, a frame is only decoded once the frame after it confirms
+    // the boundary, a packet later; its events still name the packet (and
+    // the time) that carried it, as the GUI's byte view does.
+    void namesThePacketThatCarriedAFrameDecodedAfterAResync() {
+        Conversation c;
+        c.handshakeTcp();
+        c.client(bytesOf(request()));
+        c.server(bytesOf(response()));
+        const Bytes two = serverFrame(1, bytesOf("two is long enough to be cut"));
+        const std::size_t lost = c.server(Bytes(two.begin(), two.begin() + 1));
+        const std::size_t carrier =
+            c.server(concat({Bytes(two.begin() + 1, two.end()), serverFrame(1, bytesOf("three"))}));
+        const std::size_t confirmer = c.server(serverFrame(1, bytesOf("four")));
+        std::vector<std::size_t> order;
+        for (std::size_t i = 0; i < c.packets.size(); ++i)
+            if (i != lost)
+                order.push_back(i);
+        const DissectionRecorder r = dissect(c, order);
+        QCOMPARE(r.messageLines(), (Lines{"conn=1 server text three", "conn=1 server text four"}));
+        const auto& three = r.messages[0];
+        QCOMPARE(three.packet, std::uint64_t(carrier + 1));
+        QCOMPARE(three.ts.seconds, std::int64_t(1700000000 + carrier));
+        QCOMPARE(r.messages[1].packet, std::uint64_t(confirmer + 1));
+        const auto frame = std::find_if(r.frames.begin(), r.frames.end(), [](const auto& f) {
+            return f.header.payloadLength == 5;  // "three"
+        });
+        QVERIFY(frame != r.frames.end());
+        QCOMPARE(frame->packet, std::uint64_t(carrier + 1));
+        QCOMPARE(frame->ts.seconds, std::int64_t(1700000000 + carrier));
+        // The anomaly is said where the resynchronization was confirmed.
+        const auto resync = std::find_if(r.anomalies.begin(), r.anomalies.end(), [](const auto& a) {
+            return a.kind == "desync-resynchronized";
+        });
+        QVERIFY(resync != r.anomalies.end());
+        QCOMPARE(resync->packet, std::uint64_t(confirmer + 1));
+    }
+
     // Wireshark keeps frame lengths in 32 bits and loses the stream after a
     // 2^32 + 5 byte frame. Here the payload is never captured (snaplen), but
     // the 64-bit length tells where the next frame starts.

@@ -641,8 +641,8 @@ inline void addPacketRows(std::vector<HostileCapture>& rows) {
     {
         // The connection's own packet 6 ("two") lies, so its bytes never reach
         // the server's stream: a gap, after which dissection resumes once two
-        // frame headers chain (packet 10). (The message "four" then names
-        // packet 10, where that was found, while its frame names packet 8.)
+        // frame headers chain (packet 10). The message "four" is decoded
+        // then, after packet 9's, but names packet 8, which carried it.
         Session lying;
         lying.open();
         lying.client("one");
@@ -667,7 +667,7 @@ inline void addPacketRows(std::vector<HostileCapture>& rows) {
                            "stream offset " +
                                std::to_string(gapAt + lost) + " where two frame headers chain"},
              .messages = {"4 server text welcome", "5 client text one", "7 client text three",
-                          "9 client close 1000 bye", "10 server text four",
+                          "9 client close 1000 bye", "8 server text four",
                           "10 server close 1000"}});
     }
 

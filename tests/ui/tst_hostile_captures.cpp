@@ -50,18 +50,8 @@ const char* const kShown[] = {
     "packet: snaplen cut in the middle of a message",
 };
 
-// The table's messages without their packet numbers: the GUI names the
-// packet that holds a message's last byte, which after a resynchronization
-// is not always the one the CLI names.
-QStringList withoutPackets(const std::vector<std::string>& messages) {
-    QStringList out;
-    for (const std::string& m : messages)
-        out << QString::fromStdString(m.substr(m.find(' ') + 1));
-    return out;
-}
-
-// What the window holds, in the same form: "<dir> <opcode> <payload>", the
-// payload read back from the capture file.
+// What the window holds, in the table's form: "<packet> <dir> <opcode>
+// <payload>", the payload read back from the capture file.
 QStringList shownMessages(const CaptureView& view) {
     const CaptureDocument& document = view.document();
     QStringList out;
@@ -70,7 +60,8 @@ QStringList shownMessages(const CaptureView& view) {
         const MessageBytes bytes = document.messageBytes(row, 1024);
         const QByteArray payload(reinterpret_cast<const char*>(bytes.payload.data()),
                                  qsizetype(bytes.payload.size()));
-        QString shown = (m.fromServer() ? u"server "_s : u"client "_s);
+        QString shown = QString::number(document.index().messagePacket(row)) +
+                        (m.fromServer() ? u" server "_s : u" client "_s);
         if (m.opcode == 8) {
             shown += u"close "_s + QString::number(m.closeCode);
             if (payload.size() > 2)
@@ -141,7 +132,9 @@ private slots:
             QCOMPARE(window.statusBar()->currentMessage(), error);
         QCOMPARE(view.connectionModel().rowCount(), r.messages.empty() ? 0 : 1);
         const QStringList shown = shownMessages(view);
-        const QStringList expected = withoutPackets(r.messages);
+        QStringList expected;
+        for (const std::string& m : r.messages)
+            expected << QString::fromStdString(m);
         QCOMPARE(shown.size(), expected.size());
         // The payloads are read back from the file: "welcome" shares the 101's
         // segment, so this also checks where in its packet it is found.
