@@ -89,6 +89,26 @@ std::optional<CliRequest> parseCommand(QCommandLineParser& parser, const QString
     return std::nullopt;
 }
 
+// --tls-cert and --tls-key: our own certificate (the server's for serve, the
+// client's for connect) and its key, both or neither.
+struct TlsIdentityOptions {
+    QCommandLineOption cert;
+    QCommandLineOption key = QCommandLineOption(
+        QStringLiteral("tls-key"),
+        QStringLiteral("PEM private key (RSA or EC, unencrypted) of the --tls-cert certificate."),
+        QStringLiteral("file"));
+
+    explicit TlsIdentityOptions(const QString& certDescription)
+        : cert(QStringLiteral("tls-cert"), certDescription, QStringLiteral("file")) {}
+
+    // Empty, or the usage error when only one of the two was given.
+    QString pairError(const QCommandLineParser& parser, const QString& command) const {
+        if (parser.isSet(cert) == parser.isSet(key))
+            return {};
+        return command + QStringLiteral(": --tls-cert and --tls-key go together");
+    }
+};
+
 std::vector<std::string> toStdStrings(const QStringList& values) {
     std::vector<std::string> out;
     out.reserve(static_cast<std::size_t>(values.size()));
@@ -117,14 +137,8 @@ CliRequest parseServe(const QStringList& arguments, const CommonOptions& common)
         QStringLiteral("subprotocol"),
         QStringLiteral("A supported subprotocol, in preference order (repeatable)."),
         QStringLiteral("name"));
-    const QCommandLineOption tlsCert(
-        QStringLiteral("tls-cert"),
-        QStringLiteral("Serve wss://: PEM certificate (a chain, leaf first); needs --tls-key."),
-        QStringLiteral("file"));
-    const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
-                                    QStringLiteral("PEM private key (RSA or EC, unencrypted) of "
-                                                   "the --tls-cert certificate."),
-                                    QStringLiteral("file"));
+    const TlsIdentityOptions identity(
+        QStringLiteral("Serve wss://: PEM certificate (a chain, leaf first); needs --tls-key."));
     const QCommandLineOption allowOrigin(
         QStringLiteral("allow-origin"),
         QStringLiteral("Accept only upgrades whose Origin is this scheme://host[:port] "
@@ -132,7 +146,7 @@ CliRequest parseServe(const QStringList& arguments, const CommonOptions& common)
         QStringLiteral("origin"));
     const LimitOptions limits(false);
     parser.addOptions({common.help, common.version, common.verbose, host, port, echo, deflate,
-                       subprotocol, tlsCert, tlsKey, allowOrigin});
+                       subprotocol, identity.cert, identity.key, allowOrigin});
     parser.addOptions(limits.all());
     parser.addPositionalArgument(kServe, QStringLiteral("Run a server."));
     if (auto early = parseCommand(parser, arguments, common, kServe, false)) {
@@ -161,11 +175,11 @@ CliRequest parseServe(const QStringList& arguments, const CommonOptions& common)
     options.deflate = parser.isSet(deflate);
     options.subprotocols = toStdStrings(parser.values(subprotocol));
     options.verbose = parser.isSet(common.verbose);
-    if (parser.isSet(tlsCert) != parser.isSet(tlsKey)) {
-        return usageError(QStringLiteral("serve: --tls-cert and --tls-key go together"));
+    if (const QString error = identity.pairError(parser, kServe); !error.isEmpty()) {
+        return usageError(error);
     }
-    options.certificateFile = parser.value(tlsCert);
-    options.privateKeyFile = parser.value(tlsKey);
+    options.certificateFile = parser.value(identity.cert);
+    options.privateKeyFile = parser.value(identity.key);
     options.allowedOrigins = toStdStrings(parser.values(allowOrigin));
     if (const QString error = limits.apply(parser, kServe, options.limits); !error.isEmpty()) {
         return usageError(error);
@@ -196,22 +210,16 @@ CliRequest parseConnect(const QStringList& arguments, const CommonOptions& commo
         QStringLiteral("tls-ca"),
         QStringLiteral("wss://: also trust the CA certificates in this PEM file (repeatable)."),
         QStringLiteral("file"));
-    const QCommandLineOption tlsCert(
-        QStringLiteral("tls-cert"),
+    const TlsIdentityOptions identity(
         QStringLiteral("wss://: present this PEM client certificate (a chain, leaf first);\n"
-                       "needs --tls-key."),
-        QStringLiteral("file"));
-    const QCommandLineOption tlsKey(QStringLiteral("tls-key"),
-                                    QStringLiteral("PEM private key (RSA or EC, unencrypted) of "
-                                                   "the --tls-cert certificate."),
-                                    QStringLiteral("file"));
+                       "needs --tls-key."));
     const QCommandLineOption tlsInsecure(
         QStringLiteral("tls-insecure"),
         QStringLiteral("wss://: accept any server certificate (untrusted, expired, another\n"
                        "host); each error ignored is printed as a warning."));
     const LimitOptions limits(false);
     parser.addOptions({common.help, common.version, common.verbose, echo, header, subprotocol,
-                       deflate, tlsCa, tlsCert, tlsKey, tlsInsecure});
+                       deflate, tlsCa, identity.cert, identity.key, tlsInsecure});
     parser.addOptions(limits.all());
     parser.addPositionalArgument(kConnect, QStringLiteral("Connect as a client."));
     parser.addPositionalArgument(QStringLiteral("url"),
@@ -240,15 +248,15 @@ CliRequest parseConnect(const QStringList& arguments, const CommonOptions& commo
     if (const QString error = limits.apply(parser, kConnect, options.limits); !error.isEmpty()) {
         return usageError(error);
     }
-    if (parser.isSet(tlsCert) != parser.isSet(tlsKey)) {
-        return usageError(QStringLiteral("connect: --tls-cert and --tls-key go together"));
+    if (const QString error = identity.pairError(parser, kConnect); !error.isEmpty()) {
+        return usageError(error);
     }
     options.caFiles = parser.values(tlsCa);
-    options.clientCertificateFile = parser.value(tlsCert);
-    options.clientKeyFile = parser.value(tlsKey);
+    options.clientCertificateFile = parser.value(identity.cert);
+    options.clientKeyFile = parser.value(identity.key);
     options.ignoreCertificateErrors = parser.isSet(tlsInsecure);
     const bool tls =
-        !options.caFiles.isEmpty() || parser.isSet(tlsCert) || parser.isSet(tlsInsecure);
+        !options.caFiles.isEmpty() || parser.isSet(identity.cert) || parser.isSet(tlsInsecure);
     if (tls && !options.url.startsWith(u"wss://", Qt::CaseInsensitive)) {
         return usageError(QStringLiteral("connect: the --tls-* options apply to wss:// URLs only"));
     }
