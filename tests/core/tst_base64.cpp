@@ -49,6 +49,7 @@ private slots:
         QTest::newRow("scalar") << SimdLevel::Scalar;
         QTest::newRow("sse2") << SimdLevel::Sse2;
         QTest::newRow("avx2") << SimdLevel::Avx2;
+        QTest::newRow("avx512vbmi") << SimdLevel::Avx512Vbmi;
     }
     void matchesQtForEveryLength() {
         QFETCH(SimdLevel, level);
