@@ -375,13 +375,19 @@ private slots:
         QCOMPARE(view->messageModel().rowCount(), 3);
         MessageContentView* content = view->details()->contentView();
 
-        // Latin-1 bytes read as UTF-8, then as ISO-8859-1.
+        // Latin-1 bytes read as UTF-8, then as ISO-8859-1: in the Content view
+        // and in the table's Preview column.
+        const auto preview = [&](int row) {
+            return view->messageModel().index(row, MessageTableModel::Preview).data().toString();
+        };
         view->messageTable()->selectRow(0);
         QCOMPARE(content->text(), QStringLiteral("caf\uFFFD cr\uFFFDme"));
+        QCOMPARE(preview(0), QStringLiteral("caf\uFFFD cr\uFFFDme"));
         Preferences p = window.preferences();
         p.textEncoding = TextEncoding::Latin1;
         window.setPreferences(p);
         QCOMPARE(content->text(), QStringLiteral("café crème"));
+        QCOMPARE(preview(0), QStringLiteral("café crème"));
         QVERIFY2(!content->summary().contains(QStringLiteral("Not valid")),
                  qPrintable(content->summary()));
 
@@ -458,6 +464,8 @@ private slots:
         MessageContentView* content = view->details()->contentView();
         view->messageTable()->selectRow(0);
         QCOMPARE(content->text(), QStringLiteral("hé"));
+        QCOMPARE(view->messageModel().index(0, MessageTableModel::Preview).data().toString(),
+                 QStringLiteral("hé"));
         QVERIFY2(!content->summary().contains(QStringLiteral("Not valid")),
                  qPrintable(content->summary()));
         view->messageTable()->selectRow(1);

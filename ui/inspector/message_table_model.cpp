@@ -6,9 +6,12 @@
 #include <QBrush>
 #include <QColor>
 #include <QFont>
+#include <QStringDecoder>
 
 #include <algorithm>
 #include <climits>
+
+#include "inspector/preferences.h"
 
 namespace sockscope::ui {
 namespace {
@@ -55,12 +58,30 @@ QString opcodeText(std::uint8_t opcode) {
     return QString::fromLatin1(opcodeName(opcode));
 }
 
+// Text in the chosen encoding; invalid bytes as U+FFFD, as in the Content view.
+QString decodePreviewText(const std::vector<std::uint8_t>& bytes, TextEncoding encoding) {
+    const QByteArrayView view(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size()));
+    switch (encoding) {
+        case TextEncoding::Latin1:
+            return QString::fromLatin1(view);
+        case TextEncoding::Utf16LE:
+            return QStringDecoder(QStringConverter::Utf16LE, QStringConverter::Flag::Stateless)
+                .decode(view);
+        case TextEncoding::Utf16BE:
+            return QStringDecoder(QStringConverter::Utf16BE, QStringConverter::Flag::Stateless)
+                .decode(view);
+        case TextEncoding::Utf8:
+            break;
+    }
+    return QString::fromUtf8(view);
+}
+
 // One line: text as text (control characters escaped), binary as hex.
-QString preview(const std::vector<std::uint8_t>& bytes, bool isText, bool cut) {
+QString preview(const std::vector<std::uint8_t>& bytes, bool isText, bool cut,
+                TextEncoding encoding) {
     QString out;
     if (isText) {
-        const QString s =
-            QString::fromUtf8(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size()));
+        const QString s = decodePreviewText(bytes, encoding);
         for (const QChar c : s) {
             if (c == u'\n')
                 out += u"\\n";
@@ -86,7 +107,7 @@ QString preview(const std::vector<std::uint8_t>& bytes, bool isText, bool cut) {
 }  // namespace
 
 MessageTableModel::MessageTableModel(const CaptureDocument& document, QObject* parent)
-    : QAbstractTableModel(parent), document_(document) {
+    : QAbstractTableModel(parent), document_(document), encoding_(TextEncoding::Utf8) {
     connect(&document, &CaptureDocument::appended, this,
             [this](RowId frames, RowId messages, RowId) { onAppended(frames, messages); });
     shown_ = recordCount();
@@ -130,6 +151,14 @@ void MessageTableModel::extendMatches(std::shared_ptr<const std::vector<RowId>> 
     std::vector<RowId> added;
     collect(from, recordCount(), added);
     appendRows(added, shown_ + added.size());
+}
+
+void MessageTableModel::setTextEncoding(TextEncoding encoding) {
+    if (encoding_ == encoding)
+        return;
+    encoding_ = encoding;
+    if (shown_ > 0)
+        emit dataChanged(index(0, Preview), index(rowCount() - 1, Preview));
 }
 
 void MessageTableModel::setTimeDisplay(TimeDisplay display) {
@@ -275,7 +304,7 @@ QString MessageTableModel::previewText(RowId id) const {
         const MessageBytes b = document_.messageBytes(id, kPreviewBytes);
         if (!b.complete && b.payload.size() < std::min<std::uint64_t>(m.length, kPreviewBytes))
             return tr("(payload not in the capture)");
-        return preview(b.payload, m.opcode == 1, m.length > b.payload.size());
+        return preview(b.payload, m.opcode == 1, m.length > b.payload.size(), encoding_);
     }
     const FrameRecord f = index.frame(id);
     const FrameBytes b = document_.frameBytes(id, kPreviewBytes);
@@ -285,7 +314,7 @@ QString MessageTableModel::previewText(RowId id) const {
     const bool compressed =
         f.message != kNoRow && (index.message(f.message).flags & message_flag::Compressed);
     const bool text = opcode == 1 && !(f.flags & frame_flag::Rsv1) && !compressed;
-    return preview(b.payload, text, f.payloadLength > b.payload.size());
+    return preview(b.payload, text, f.payloadLength > b.payload.size(), encoding_);
 }
 
 QVariant MessageTableModel::data(const QModelIndex& index, int role) const {

@@ -18,6 +18,8 @@
 
 namespace sockscope::ui {
 
+enum class TextEncoding;  // preferences.h
+
 struct RowFilter {
     std::set<std::uint32_t> connections;  // empty: all
     std::optional<dissector::Direction> direction;
@@ -70,6 +72,8 @@ public:
     // scrolling). Without a search in the filter it is setFilter.
     void extendMatches(std::shared_ptr<const std::vector<RowId>> matches, RowId searchedUpTo);
     void setTimeDisplay(TimeDisplay display);
+    // How the Preview column reads text payloads (the Content view's choice too).
+    void setTextEncoding(TextEncoding encoding);
     // The record behind a row.
     RowId rowId(int row) const;
     // The row showing a record, or -1 (filtered out).
@@ -106,6 +110,7 @@ private:
     RowFilter filter_;
     Compiled compiled_;
     TimeDisplay time_ = TimeDisplay::Relative;
+    TextEncoding encoding_;    // UTF-8 until set (the constructor)
     std::vector<RowId> rows_;  // used when the filter is active
     RowId shown_ = 0;          // rows shown (rows_.size() or all records)
 };

@@ -252,6 +252,7 @@ void CaptureView::setFonts(const QFont& table, const QFont& fixed) {
 
 void CaptureView::setTextOptions(TextEncoding encoding, int jsonIndent) {
     details_->contentView()->setTextOptions(encoding, jsonIndent);
+    messages_->setTextEncoding(encoding);
 }
 
 void CaptureView::keepFiles(std::unique_ptr<QTemporaryDir> directory) {
