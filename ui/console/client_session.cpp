@@ -19,6 +19,7 @@
 #include "console/tls_options_box.h"
 #include "session/frame_format.h"
 #include "session/keepalive.h"
+#include "session/qt_text.h"
 #include "session/reconnecting_client.h"
 #include "session/session_recorder.h"
 #include "session/websocket_connection.h"
@@ -28,10 +29,6 @@ using namespace Qt::StringLiterals;
 namespace sockscope::ui {
 
 namespace {
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
 
 std::span<const std::uint8_t> bytesOf(const QByteArray& data) {
     return {reinterpret_cast<const std::uint8_t*>(data.constData()), std::size_t(data.size())};

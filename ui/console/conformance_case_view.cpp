@@ -15,6 +15,7 @@
 #include "console/payload_text.h"
 #include "inspector/capture_records.h"
 #include "inspector/payload_reader.h"
+#include "session/qt_text.h"
 #include "widgets/hex_view.h"
 
 using namespace Qt::StringLiterals;
@@ -23,10 +24,6 @@ namespace sockscope::ui {
 namespace {
 
 namespace conformance = session::conformance;
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
 
 QString frameCount(std::uint64_t n) {
     return n == 1 ? QObject::tr("1 frame") : QObject::tr("%L1 frames").arg(n);

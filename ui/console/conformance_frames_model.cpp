@@ -7,6 +7,7 @@
 
 #include "console/payload_text.h"
 #include "session/frame_format.h"
+#include "session/qt_text.h"
 #include "sockscope/core/opcode.h"
 
 using namespace Qt::StringLiterals;
@@ -16,10 +17,6 @@ namespace {
 
 // Payload bytes a preview shows: one line in a table cell.
 constexpr std::size_t kPreviewBytes = 48;
-
-QString fromStd(const std::string& text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
 
 QString headLine(std::span<const std::uint8_t> bytes) {
     const auto end = std::find_if(bytes.begin(), bytes.end(),

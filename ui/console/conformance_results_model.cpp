@@ -5,6 +5,7 @@
 #include <QLocale>
 
 #include "session/conformance_catalogue.h"
+#include "session/qt_text.h"
 
 using namespace Qt::StringLiterals;
 
@@ -12,10 +13,6 @@ namespace sockscope::ui {
 namespace {
 
 namespace conformance = session::conformance;
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
 
 // Ids sort in catalogue order ("1.1.10" after "1.1.9"): a case's position.
 qlonglong cataloguePosition(const conformance::Case* testCase) {

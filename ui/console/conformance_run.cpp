@@ -6,6 +6,7 @@
 #include <QTimer>
 
 #include "session/conformance_catalogue.h"
+#include "session/qt_text.h"
 #include "session/websocket_url.h"
 #include "sockscope/core/http_message.h"
 
@@ -15,10 +16,6 @@ namespace sockscope::ui {
 namespace {
 
 namespace conformance = session::conformance;
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
 
 // How long a client process may take to exit after its case ended (as the CLI gives it).
 constexpr int kClientExitMs = 2000;

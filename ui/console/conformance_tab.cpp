@@ -22,6 +22,7 @@
 #include "console/conformance_tally_table.h"
 #include "console/conformance_target_form.h"
 #include "session/conformance_report.h"
+#include "session/qt_text.h"
 
 using namespace Qt::StringLiterals;
 
@@ -29,10 +30,6 @@ namespace sockscope::ui {
 namespace {
 
 namespace conformance = session::conformance;
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
 
 QString tallyText(const conformance::Tally& tally) {
     return QObject::tr("%L1 pass, %L2 non-strict, %L3 fail, %L4 unsupported")

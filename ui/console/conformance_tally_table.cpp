@@ -3,6 +3,7 @@
 #include <QHeaderView>
 
 #include "console/conformance_results_model.h"
+#include "session/qt_text.h"
 
 using namespace Qt::StringLiterals;
 
@@ -12,10 +13,6 @@ namespace {
 namespace conformance = session::conformance;
 
 const QString kOverall = u"overall"_s;
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
 
 // "6 utf8": the names the CLI's report uses, with the ids' number.
 QString labelOf(const QString& name) {

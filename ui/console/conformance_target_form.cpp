@@ -10,18 +10,11 @@
 #include <QSpinBox>
 
 #include "session/conformance_case.h"
+#include "session/qt_text.h"
 
 using namespace Qt::StringLiterals;
 
 namespace sockscope::ui {
-namespace {
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
-
-}  // namespace
-
 ConformanceTargetForm::ConformanceTargetForm(QWidget* parent) : QWidget(parent) {
     target_ = new QComboBox(this);
     target_->addItem(tr("Test a server"), int(ConformancePlan::Target::Server));

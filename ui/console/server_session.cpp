@@ -24,6 +24,7 @@
 
 #include "console/session_pane.h"
 #include "inspector/preferences.h"
+#include "session/qt_text.h"
 #include "session/server_client_list.h"
 #include "session/session_recorder.h"
 #include "session/socket_address.h"
@@ -41,10 +42,6 @@ constexpr int kNotRequested = 7;
 
 std::span<const std::uint8_t> bytesOf(const QByteArray& data) {
     return {reinterpret_cast<const std::uint8_t*>(data.constData()), std::size_t(data.size())};
-}
-
-QString fromStd(const std::string& text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
 }
 
 // A close frame's body: the code big-endian, then the reason; empty without a code.

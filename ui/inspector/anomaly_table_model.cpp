@@ -1,4 +1,5 @@
 #include "inspector/anomaly_table_model.h"
+#include "session/qt_text.h"
 
 #include <QBrush>
 #include <QColor>
@@ -8,10 +9,6 @@
 
 namespace sockscope::ui {
 namespace {
-
-QString fromStd(std::string_view s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
 
 // A view counts rows in int.
 int clampRows(RowId rows) {

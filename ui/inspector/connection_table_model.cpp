@@ -5,15 +5,9 @@
 #include <QLocale>
 
 #include "inspector/tls_report.h"
+#include "session/qt_text.h"
 
 namespace sockscope::ui {
-namespace {
-
-QString fromStd(std::string_view s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
-
-}  // namespace
 
 ConnectionTableModel::ConnectionTableModel(const CaptureDocument& document, QObject* parent)
     : QAbstractTableModel(parent), document_(document) {

@@ -1,4 +1,5 @@
 #include "inspector/handshake_report.h"
+#include "session/qt_text.h"
 
 #include <sockscope/core/extension_header.h>
 #include <sockscope/core/handshake.h>
@@ -17,10 +18,6 @@ namespace {
 
 QString tr(const char* text) {
     return QCoreApplication::translate("HandshakeReport", text);
-}
-
-QString fromStd(std::string_view s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
 using Headers = std::vector<std::pair<std::string, std::string>>;

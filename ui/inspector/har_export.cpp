@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "inspector/capture_document.h"
+#include "session/qt_text.h"
 
 namespace sockscope::ui {
 namespace {
@@ -24,10 +25,6 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 QString tr(const char* text) {
     return QCoreApplication::translate("HarExport", text);
-}
-
-QString fromStd(const std::string& s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
 QJsonArray headerList(const Headers& headers) {

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "inspector/capture_document.h"
+#include "session/qt_text.h"
 #include "sockscope/core/opcode.h"
 
 namespace sockscope::ui {
@@ -32,10 +33,6 @@ bool setError(QString* error, const QString& why) {
         *error = why;
     }
     return false;
-}
-
-QString fromStd(const std::string& s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
 bool named(const std::string& name, const char* expected) {

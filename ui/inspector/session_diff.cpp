@@ -9,6 +9,7 @@
 #include <sockscope/core/close_code.h>
 
 #include "inspector/capture_document.h"
+#include "session/qt_text.h"
 
 namespace sockscope::ui {
 
@@ -19,14 +20,6 @@ using dissector::Direction;
 constexpr std::uint8_t kClose = 8;
 constexpr std::uint8_t kPing = 9;
 constexpr std::uint8_t kPong = 10;
-
-QString fromStd(const std::string& s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
-
-QString fromStd(std::string_view s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {

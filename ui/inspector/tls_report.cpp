@@ -1,4 +1,5 @@
 #include "inspector/tls_report.h"
+#include "session/qt_text.h"
 
 #include <QCoreApplication>
 
@@ -7,10 +8,6 @@ namespace {
 
 QString tr(const char* text) {
     return QCoreApplication::translate("TlsReport", text);
-}
-
-QString fromStd(std::string_view s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
 // "TLS_AES_128_GCM_SHA256" -> "AES_128_GCM";

@@ -6,6 +6,7 @@
 #include "session/cli_common.h"
 #include "session/conformance_catalogue.h"
 #include "session/console_output.h"
+#include "session/qt_text.h"
 #include "session/websocket_url.h"
 
 namespace sockscope::session {
@@ -13,10 +14,6 @@ namespace {
 
 using conformance::Applies;
 using conformance::CaseResult;
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
 
 // How long a client process may take to exit after its case ended.
 constexpr int kClientExitMs = 2000;

@@ -1,4 +1,5 @@
 #include "session/conformance_report.h"
+#include "session/qt_text.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -7,10 +8,6 @@ using namespace Qt::StringLiterals;
 
 namespace sockscope::session::conformance {
 namespace {
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
 
 QString tallyText(const Tally& tally) {
     QString text = QString::number(tally.total()) + u" cases: " + QString::number(tally.pass) +

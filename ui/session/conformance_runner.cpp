@@ -4,6 +4,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#include "session/qt_text.h"
 #include "sockscope/core/http_message.h"
 
 namespace sockscope::session::conformance {
@@ -11,10 +12,6 @@ namespace {
 
 constexpr std::size_t kMaxHead = 64 << 10;
 constexpr char kHeadProperty[] = "sockscopeConformHead";
-
-QString fromStd(const std::string& text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
 
 }  // namespace
 

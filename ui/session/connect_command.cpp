@@ -10,16 +10,13 @@
 #include "session/cli_common.h"
 #include "session/console_output.h"
 #include "session/frame_format.h"
+#include "session/qt_text.h"
 #include "session/tls_files.h"
 #include "sockscope/core/opcode.h"
 #include "sockscope/core/utf8.h"
 
 namespace sockscope::session {
 namespace {
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
 
 QString orDash(std::string_view text) {
     return text.empty() ? QStringLiteral("-") : fromStd(text);

@@ -3,6 +3,7 @@
 #include "session/cli_common.h"
 #include "session/console_output.h"
 #include "session/frame_format.h"
+#include "session/qt_text.h"
 #include "session/socket_address.h"
 #include "sockscope/core/opcode.h"
 
@@ -27,10 +28,6 @@ QString prefix(quint64 id) {
 
 // How long a shutdown waits for the close handshakes.
 constexpr std::chrono::milliseconds kShutdownWait{3000};
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
 
 QString orDash(std::string_view text) {
     return text.empty() ? QStringLiteral("-") : fromStd(text);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "session/qt_text.h"
 #include "session/websocket_connection.h"
 #include "session/websocket_server.h"
 #include "sockscope/core/opcode.h"
@@ -12,10 +13,6 @@ namespace sockscope::session {
 namespace {
 
 constexpr std::chrono::milliseconds kCounterFlush{100};
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
 
 bool endsDataMessage(const FrameHeader& header) {
     const auto opcode = static_cast<Opcode>(header.opcode);

@@ -18,6 +18,7 @@
 #endif
 
 #include "session/frame_format.h"
+#include "session/qt_text.h"
 #include "session/socket_address.h"
 #include "sockscope/core/opcode.h"
 #include "sockscope/core/pem_key.h"
@@ -26,10 +27,6 @@ using namespace Qt::StringLiterals;
 
 namespace sockscope::session {
 namespace {
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
 
 constexpr int kListenBacklog = 1024;
 

@@ -1,4 +1,5 @@
 #include "widgets/handshake_view.h"
+#include "session/qt_text.h"
 
 #include <QEvent>
 #include <QFormLayout>
@@ -15,10 +16,6 @@ namespace sockscope::ui {
 namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-QString fromStd(const std::string& s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
 
 QLabel* wrappingLabel(QWidget* parent) {
     auto* label = new QLabel(parent);

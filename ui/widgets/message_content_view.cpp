@@ -20,14 +20,11 @@
 #include <QVBoxLayout>
 
 #include "inspector/json_outline.h"
+#include "session/qt_text.h"
 #include "widgets/hex_view.h"
 
 namespace sockscope::ui {
 namespace {
-
-QString fromStd(std::string_view s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
 
 QString kindName(std::uint8_t opcode) {
     switch (opcode) {

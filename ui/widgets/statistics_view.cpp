@@ -14,6 +14,7 @@
 
 #include <cmath>
 
+#include "session/qt_text.h"
 #include "widgets/bar_chart.h"
 #include "widgets/line_chart.h"
 
@@ -64,10 +65,6 @@ QString bucketText(double ns) {
 QString countAndBytes(const OpcodeTotals& t) {
     return t.messages ? StatisticsView::tr("%1 (%2)").arg(t.messages).arg(bytesText(t.bytes))
                       : QStringLiteral("0");
-}
-
-QString fromStd(const std::string& s) {
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
 }  // namespace
